@@ -1,0 +1,74 @@
+//! zlib (RFC 1950) in both directions, bounded on the way in (spec/format.md §Limits).
+
+use crate::error::Error;
+use crate::limits::Limits;
+
+/// A reusable zlib compressor (reusing the state saves most of zlib's cost per certificate).
+pub struct Compressor {
+    inner: flate2::Compress,
+}
+
+impl std::fmt::Debug for Compressor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compressor")
+    }
+}
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Compressor {
+    /// zlib level 9: the certificate payload is short and mostly random (signature), so levels
+    /// differ by a few bytes; see the benchmark for the cost of each.
+    pub const LEVEL: u32 = 9;
+
+    /// A compressor at [`Compressor::LEVEL`].
+    pub fn new() -> Self {
+        Self::with_level(Self::LEVEL)
+    }
+
+    /// A compressor at a given level (0–9).
+    pub fn with_level(level: u32) -> Self {
+        Compressor {
+            inner: flate2::Compress::new(flate2::Compression::new(level.min(9)), true),
+        }
+    }
+
+    /// Compress `data` into a new zlib stream.
+    pub fn compress(&mut self, data: &[u8]) -> Result<Vec<u8>, Error> {
+        self.inner.reset();
+        let mut out = Vec::with_capacity(data.len() + 64);
+        loop {
+            let consumed = self.inner.total_in() as usize;
+            let input = data.get(consumed..).unwrap_or_default();
+            let status = self
+                .inner
+                .compress_vec(input, &mut out, flate2::FlushCompress::Finish)
+                .map_err(|_| Error::EncodingFailed("zlib"))?;
+            match status {
+                flate2::Status::StreamEnd => return Ok(out),
+                _ => out.reserve(out.capacity().max(64)),
+            }
+        }
+    }
+}
+
+/// Inflate a zlib stream, refusing output beyond `limits.max_decompressed_len` or beyond
+/// `limits.max_compression_ratio` times the input.
+pub fn decompress(data: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
+    let cap = limits.max_decompressed_len.min(
+        data.len()
+            .saturating_mul(limits.max_compression_ratio)
+            .max(1024),
+    );
+    match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, cap) {
+        Ok(v) => Ok(v),
+        Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+            Err(Error::DecompressionLimit { limit: cap })
+        }
+        Err(_) => Err(Error::DecompressionFailed),
+    }
+}

@@ -1,0 +1,158 @@
+//! CWT claims of an HCERT: iss (1), exp (4), iat (6), hcert (-260) → eu_dcc_v1 (1)
+//! (spec/format.md §CWT).
+
+use crate::cbor;
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::payload::Dcc;
+use ciborium::value::Value as Cbor;
+
+/// CWT claim key of the issuer country.
+pub const CLAIM_ISS: i64 = 1;
+/// CWT claim key of the expiry time.
+pub const CLAIM_EXP: i64 = 4;
+/// CWT claim key of the issuing time.
+pub const CLAIM_IAT: i64 = 6;
+/// CWT claim key of the hcert map.
+pub const CLAIM_HCERT: i64 = -260;
+/// Key of the EU DCC v1 payload inside the hcert map.
+pub const HCERT_EU_DCC_V1: i64 = 1;
+
+/// The claims of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Claims {
+    /// Issuer country (ISO 3166-1 alpha-2), claim 1.
+    pub iss: Option<String>,
+    /// Issued at, seconds since the epoch, claim 6.
+    pub iat: Option<i64>,
+    /// Expires at, seconds since the epoch, claim 4.
+    pub exp: Option<i64>,
+    /// The DCC payload.
+    pub dcc: Dcc,
+}
+
+/// Claims as decoded: the typed view plus the payload as JSON (for schema validation and
+/// business rules, which must see what was received, not our re-serialisation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedClaims {
+    /// The typed claims.
+    pub claims: Claims,
+    /// The DCC payload exactly as received, converted to JSON.
+    pub dcc_json: serde_json::Value,
+}
+
+impl Claims {
+    /// Serialise to the CWT claims map (deterministic order: 1, 4, 6, -260).
+    pub fn to_cbor(&self) -> Result<Vec<u8>, Error> {
+        let dcc = Cbor::serialized(&self.dcc).map_err(|_| Error::EncodingFailed("dcc payload"))?;
+        let mut map = Vec::with_capacity(4);
+        if let Some(iss) = &self.iss {
+            map.push((Cbor::from(CLAIM_ISS), Cbor::Text(iss.clone())));
+        }
+        if let Some(exp) = self.exp {
+            map.push((Cbor::from(CLAIM_EXP), Cbor::from(exp)));
+        }
+        if let Some(iat) = self.iat {
+            map.push((Cbor::from(CLAIM_IAT), Cbor::from(iat)));
+        }
+        map.push((
+            Cbor::from(CLAIM_HCERT),
+            Cbor::Map(vec![(Cbor::from(HCERT_EU_DCC_V1), dcc)]),
+        ));
+        let mut out = Vec::with_capacity(320);
+        ciborium::ser::into_writer(&Cbor::Map(map), &mut out)
+            .map_err(|_| Error::EncodingFailed("cwt claims"))?;
+        Ok(out)
+    }
+
+    /// Parse a CWT claims map, tolerantly: iat/exp as integers, floats (truncated) or tag 1.
+    pub fn from_cbor(bytes: &[u8], limits: &Limits) -> Result<DecodedClaims, Error> {
+        let value = cbor::parse(bytes, limits)?;
+        let entries = match value {
+            Cbor::Map(m) => m,
+            Cbor::Tag(_, inner) => match *inner {
+                Cbor::Map(m) => m,
+                _ => return Err(Error::CwtInvalid("claims are not a map")),
+            },
+            _ => return Err(Error::CwtInvalid("claims are not a map")),
+        };
+        let mut iss = None;
+        let mut iat = None;
+        let mut exp = None;
+        let mut hcert = None;
+        for (k, v) in entries {
+            let Some(key) = int_key(&k) else { continue };
+            match key {
+                CLAIM_ISS => match v {
+                    Cbor::Text(s) => iss = Some(s),
+                    Cbor::Null => {}
+                    _ => return Err(Error::CwtInvalid("iss is not text")),
+                },
+                CLAIM_IAT => iat = Some(numeric_date(&v).ok_or(Error::CwtInvalid("iat"))?),
+                CLAIM_EXP => exp = Some(numeric_date(&v).ok_or(Error::CwtInvalid("exp"))?),
+                CLAIM_HCERT => hcert = Some(v),
+                _ => {}
+            }
+        }
+        let hcert = hcert.ok_or(Error::CwtInvalid("no hcert claim (-260)"))?;
+        let hcert_entries = match hcert {
+            Cbor::Map(m) => m,
+            _ => return Err(Error::CwtInvalid("hcert claim is not a map")),
+        };
+        let dcc_value = hcert_entries
+            .into_iter()
+            .find(|(k, _)| int_key(k) == Some(HCERT_EU_DCC_V1))
+            .map(|(_, v)| v)
+            .ok_or(Error::CwtInvalid("no eu_dcc_v1 payload in hcert"))?;
+        let dcc_json = cbor::to_json(&dcc_value);
+        let dcc = dcc_from_json(&dcc_json)?;
+        Ok(DecodedClaims {
+            claims: Claims { iss, iat, exp, dcc },
+            dcc_json,
+        })
+    }
+}
+
+/// Read a DCC from JSON leniently: nulls for absent groups and unknown fields are ignored.
+pub fn dcc_from_json(json: &serde_json::Value) -> Result<Dcc, Error> {
+    let mut cleaned = json.clone();
+    if let Some(obj) = cleaned.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+        for group in ["v", "t", "r"] {
+            if let Some(serde_json::Value::Array(entries)) = obj.get_mut(group) {
+                for entry in entries.iter_mut() {
+                    if let Some(e) = entry.as_object_mut() {
+                        e.retain(|_, v| !v.is_null());
+                    }
+                }
+            }
+        }
+        if let Some(nam) = obj.get_mut("nam").and_then(|n| n.as_object_mut()) {
+            nam.retain(|_, v| !v.is_null());
+        }
+        obj.entry("dob")
+            .or_insert(serde_json::Value::String(String::new()));
+    }
+    serde_json::from_value(cleaned).map_err(|e| Error::PayloadInvalid(sanitize(&e.to_string())))
+}
+
+/// serde's message names fields and types, not values; still cap its length.
+fn sanitize(msg: &str) -> String {
+    msg.chars().take(160).collect()
+}
+
+fn int_key(v: &Cbor) -> Option<i64> {
+    match v {
+        Cbor::Integer(i) => i64::try_from(i128::from(*i)).ok(),
+        _ => None,
+    }
+}
+
+fn numeric_date(v: &Cbor) -> Option<i64> {
+    match v {
+        Cbor::Integer(i) => i64::try_from(i128::from(*i)).ok(),
+        Cbor::Float(f) if f.is_finite() && f.abs() < 1e15 => Some(f.trunc() as i64),
+        Cbor::Tag(1, inner) => numeric_date(inner),
+        _ => None,
+    }
+}

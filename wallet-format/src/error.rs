@@ -1,0 +1,114 @@
+//! The one error type of this crate. Every variant maps to a stable machine code
+//! (spec/format.md §Error codes); messages are lowercase and never echo attacker input.
+
+/// What went wrong while encoding, decoding, signing or verifying a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text does not start with the `HC1:` context identifier.
+    #[error("the text does not start with the HC1: prefix")]
+    PrefixInvalid,
+    /// The input is larger than [`crate::Limits`] allows.
+    #[error("input too large: {actual} bytes, limit {limit}")]
+    InputTooLarge { actual: usize, limit: usize },
+    /// The base45 text has a character outside the alphabet or an invalid group.
+    #[error("the base45 text is not valid")]
+    Base45Invalid,
+    /// The zlib stream is corrupt, not zlib, or inflates past the limit.
+    #[error("zlib decompression failed")]
+    DecompressionFailed,
+    /// Inflating would exceed the decompressed-size or ratio limit (zip bomb guard).
+    #[error("decompressed data exceeds the limit of {limit} bytes")]
+    DecompressionLimit { limit: usize },
+    /// The bytes are not a COSE_Sign1 structure we accept.
+    #[error("not a valid COSE_Sign1 structure: {0}")]
+    CoseInvalid(CoseProblem),
+    /// The protected header names no algorithm, or one we do not support.
+    #[error("the signature algorithm is missing or not supported")]
+    AlgorithmUnsupported,
+    /// The kid is missing or not exactly 8 bytes.
+    #[error("the key identifier is missing or not 8 bytes long")]
+    KidInvalid,
+    /// The COSE payload is not a CWT claims map we accept.
+    #[error("the CWT claims are not valid: {0}")]
+    CwtInvalid(&'static str),
+    /// The hcert payload (claim -260/1) does not decode to a DCC.
+    #[error("the certificate payload is not valid: {0}")]
+    PayloadInvalid(String),
+    /// CBOR nesting or item counts exceed the limits.
+    #[error("the CBOR data exceeds the nesting or size limits")]
+    CborLimit,
+    /// The signature does not verify.
+    #[error("the signature does not verify")]
+    SignatureInvalid,
+    /// The key's type does not match the certificate's algorithm.
+    #[error("the signing key does not match the certificate's algorithm")]
+    AlgorithmKeyMismatch,
+    /// A key could not be parsed or generated.
+    #[error("the key is not valid for this algorithm")]
+    KeyInvalid,
+    /// The signer failed.
+    #[error("signing failed")]
+    SigningFailed,
+    /// Encoding failed (the payload could not be serialised).
+    #[error("encoding failed: {0}")]
+    EncodingFailed(&'static str),
+    /// QR code rendering failed (e.g. the text does not fit a QR code).
+    #[error("the QR code could not be rendered")]
+    QrRenderFailed,
+    /// The image could not be read as PNG or JPEG.
+    #[error("the image could not be decoded")]
+    ImageInvalid,
+    /// The image holds no readable QR code.
+    #[error("no QR code found in the image")]
+    QrNotFound,
+}
+
+/// Which structural rule of COSE_Sign1 was broken (typed context, no attacker strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoseProblem {
+    #[error("not CBOR")]
+    NotCbor,
+    #[error("unexpected tag")]
+    UnexpectedTag,
+    #[error("not a 4-element array")]
+    NotArray,
+    #[error("bad protected header")]
+    ProtectedHeader,
+    #[error("bad unprotected header")]
+    UnprotectedHeader,
+    #[error("missing or detached payload")]
+    Payload,
+    #[error("bad signature field")]
+    Signature,
+    #[error("trailing bytes")]
+    TrailingBytes,
+}
+
+impl Error {
+    /// The stable machine code of this error (used in CLI JSON and HTTP bodies).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::PrefixInvalid => "PREFIX_INVALID",
+            Error::InputTooLarge { .. } => "INPUT_TOO_LARGE",
+            Error::Base45Invalid => "BASE45_INVALID",
+            Error::DecompressionFailed => "DECOMPRESSION_FAILED",
+            Error::DecompressionLimit { .. } => "DECOMPRESSION_LIMIT",
+            Error::CoseInvalid(_) => "COSE_INVALID",
+            Error::AlgorithmUnsupported => "ALGORITHM_UNSUPPORTED",
+            Error::KidInvalid => "KID_INVALID",
+            Error::CwtInvalid(_) => "CWT_INVALID",
+            Error::PayloadInvalid(_) => "PAYLOAD_INVALID",
+            Error::CborLimit => "CBOR_LIMIT",
+            Error::SignatureInvalid => "SIGNATURE_INVALID",
+            Error::AlgorithmKeyMismatch => "ALGORITHM_KEY_MISMATCH",
+            Error::KeyInvalid => "KEY_INVALID",
+            Error::SigningFailed => "SIGNING_FAILED",
+            Error::EncodingFailed(_) => "ENCODING_FAILED",
+            Error::QrRenderFailed => "QR_RENDER_FAILED",
+            Error::ImageInvalid => "IMAGE_INVALID",
+            Error::QrNotFound => "QR_NOT_FOUND",
+        }
+    }
+}
