@@ -25,8 +25,12 @@ pub mod error;
 pub mod hc1;
 pub mod limits;
 pub mod payload;
+pub mod qr;
+pub mod schema;
 pub mod signing;
 pub mod time_parse;
+pub mod transliterate;
+pub mod uvci;
 
 pub use algorithm::{Algorithm, Kid};
 pub use cwt::Claims;
