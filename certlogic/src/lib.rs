@@ -14,7 +14,7 @@
 //! assert_eq!(certlogic::evaluate(&expr, &data).unwrap(), json!(true));
 //!
 //! // A shipped rule set over a DCC payload.
-//! let rules = certlogic::RuleSet::builtin_vn_venue();
+//! let rules = certlogic::RuleSet::builtin_vn_venue().unwrap();
 //! let clock = "2024-03-10T12:00:00Z".parse().unwrap();
 //! let external = certlogic::ExternalParameters::new(clock);
 //! let payload = json!({"ver": "1.3.0", "dob": "1990-01-01",
