@@ -63,7 +63,7 @@ impl Sign1 {
             // Any other tag is not ours.
             return Err(Error::CoseInvalid(CoseProblem::UnexpectedTag));
         }
-        if !body.first().is_some_and(|b| *b == 0x84) {
+        if body.first().is_none_or(|b| *b != 0x84) {
             return Err(Error::CoseInvalid(
                 if body.first().is_some_and(|b| b >> 5 == 4) {
                     CoseProblem::NotArray

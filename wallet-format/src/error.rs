@@ -62,6 +62,10 @@ pub enum Error {
     /// The image holds no readable QR code.
     #[error("no QR code found in the image")]
     QrNotFound,
+    /// The payload decodes but does not match the DCC schema (details in
+    /// [`crate::schema::SchemaErrors`]).
+    #[error("the payload does not match the dcc schema: {violations} violation(s)")]
+    SchemaInvalid { violations: usize },
 }
 
 /// Which structural rule of COSE_Sign1 was broken (typed context, no attacker strings).
@@ -109,6 +113,15 @@ impl Error {
             Error::QrRenderFailed => "QR_RENDER_FAILED",
             Error::ImageInvalid => "IMAGE_INVALID",
             Error::QrNotFound => "QR_NOT_FOUND",
+            Error::SchemaInvalid { .. } => "SCHEMA_INVALID",
+        }
+    }
+}
+
+impl From<crate::schema::SchemaErrors> for Error {
+    fn from(e: crate::schema::SchemaErrors) -> Self {
+        Error::SchemaInvalid {
+            violations: e.total,
         }
     }
 }

@@ -75,6 +75,7 @@ fn parse_offset(zone: &str) -> Option<UtcOffset> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::parse_lenient;
 
