@@ -35,7 +35,7 @@ pub fn evaluate_with_limits(
     validate_with_limits(expr, limits).map_err(CertLogicError::from_validation)?;
     let mut ev = Evaluator::new(limits);
     let v = ev.eval(expr, &Val::from_json(data), 0)?;
-    ev.to_json(&v, 0)
+    ev.copy_out(&v, 0)
 }
 
 /// Evaluates an already validated expression over a rule context `{payload, external}`
@@ -134,6 +134,8 @@ impl Evaluator {
         Ok(Val::Array(Rc::new(Composite { items, depth })))
     }
 
+    /// Dispatches to one small function per operator, keeping each recursion level's stack
+    /// frames small (a single large `match` costs kilobytes per level in debug builds).
     fn eval_op<'a>(
         &mut self,
         op: &str,
@@ -141,166 +143,250 @@ impl Evaluator {
         data: &Val<'a>,
         depth: usize,
     ) -> Res<Val<'a>> {
-        match (op, args) {
-            ("if", [guard, then, els]) => match self.eval(guard, data, depth)?.truth() {
-                Truth::Truthy => self.eval(then, data, depth),
-                Truth::Falsy => self.eval(els, data, depth),
-                Truth::Neither => Err(CertLogicError::eval(EvalErrorKind::NeitherTruthyNorFalsy)),
-            },
-            ("and", [_, _, ..]) => {
-                let mut acc = Val::Bool(true);
-                for arg in args {
-                    match acc.truth() {
-                        Truth::Falsy => return Ok(acc),
-                        Truth::Truthy => acc = self.eval(arg, data, depth)?,
-                        Truth::Neither => {
-                            return Err(CertLogicError::eval(EvalErrorKind::NeitherTruthyNorFalsy))
-                        }
-                    }
-                }
-                Ok(acc)
+        match op {
+            "if" => self.op_if(args, data, depth),
+            "and" => self.op_and(args, data, depth),
+            "!" => self.op_not(args, data, depth),
+            "===" => self.op_equal(args, data, depth),
+            "in" => self.op_in(args, data, depth),
+            "+" => self.op_plus(args, data, depth),
+            "<" | ">" | "<=" | ">=" => self.op_compare(op, args, data, depth),
+            "after" | "before" | "not-after" | "not-before" => {
+                self.op_compare_time(op, args, data, depth)
             }
-            ("!", [arg]) => match self.eval(arg, data, depth)?.truth() {
-                Truth::Truthy => Ok(Val::Bool(false)),
-                Truth::Falsy => Ok(Val::Bool(true)),
-                Truth::Neither => Err(CertLogicError::eval(EvalErrorKind::NeitherTruthyNorFalsy)),
-            },
-            ("===", [l, r]) => {
-                let l = self.eval(l, data, depth)?;
-                let r = self.eval(r, data, depth)?;
-                Ok(Val::Bool(self.equal(&l, &r, 0)?))
-            }
-            ("in", [l, r]) => {
-                let needle = self.eval(l, data, depth)?;
-                let hay = self.eval(r, data, depth)?;
-                let found = match &hay {
-                    Val::Json(Value::Array(items)) => {
-                        let mut found = false;
-                        for item in items {
-                            if self.equal(&needle, &Val::from_json(item), 0)? {
-                                found = true;
-                                break;
-                            }
-                        }
-                        found
-                    }
-                    Val::Array(a) => {
-                        let mut found = false;
-                        for item in &a.items {
-                            if self.equal(&needle, item, 0)? {
-                                found = true;
-                                break;
-                            }
-                        }
-                        found
-                    }
-                    _ => return Err(CertLogicError::eval(EvalErrorKind::InRhsNotArray)),
-                };
-                Ok(Val::Bool(found))
-            }
-            ("+", [l, r]) => {
-                let l = self.eval(l, data, depth)?;
-                let r = self.eval(r, data, depth)?;
-                match (l, r) {
-                    (Val::Int(a), Val::Int(b)) => a
-                        .checked_add(b)
-                        .map(Val::Int)
-                        .ok_or(CertLogicError::eval(EvalErrorKind::IntegerOverflow)),
-                    _ => Err(CertLogicError::eval(EvalErrorKind::NonIntegerOperand)),
+            "plusTime" => self.op_plus_time(args, data, depth),
+            "dccDateOfBirth" => self.op_dob(args, data, depth),
+            "extractFromUVCI" => self.op_uvci(args, data, depth),
+            "reduce" => self.op_reduce(args, data, depth),
+            _ => Err(CertLogicError::UnknownOperator {
+                pointer: String::new(),
+            }),
+        }
+    }
+
+    fn op_if<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [guard, then, els] = args else {
+            return Err(invalid());
+        };
+        match self.eval(guard, data, depth)?.truth() {
+            Truth::Truthy => self.eval(then, data, depth),
+            Truth::Falsy => self.eval(els, data, depth),
+            Truth::Neither => Err(CertLogicError::eval(EvalErrorKind::NeitherTruthyNorFalsy)),
+        }
+    }
+
+    fn op_and<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        if args.len() < 2 {
+            return Err(invalid());
+        }
+        let mut acc = Val::Bool(true);
+        for arg in args {
+            match acc.truth() {
+                Truth::Falsy => return Ok(acc),
+                Truth::Truthy => acc = self.eval(arg, data, depth)?,
+                Truth::Neither => {
+                    return Err(CertLogicError::eval(EvalErrorKind::NeitherTruthyNorFalsy))
                 }
             }
-            ("<" | ">" | "<=" | ">=", [_, _] | [_, _, _]) => {
-                let vals = self.eval_all(args, data, depth)?;
-                let mut ints = [0i64; 3];
-                for (slot, v) in ints.iter_mut().zip(&vals) {
-                    match v {
-                        Val::Int(i) => *slot = *i,
-                        _ => return Err(CertLogicError::eval(EvalErrorKind::NonIntegerOperand)),
-                    }
-                }
-                Ok(Val::Bool(compare(op, &ints[..vals.len()])))
-            }
-            ("after" | "before" | "not-after" | "not-before", [_, _] | [_, _, _]) => {
-                let vals = self.eval_all(args, data, depth)?;
-                let mut times = [0i64; 3];
-                for (slot, v) in times.iter_mut().zip(&vals) {
-                    match v {
-                        Val::DateTime(t) => *slot = *t,
-                        _ => return Err(CertLogicError::eval(EvalErrorKind::NonDateTimeOperand)),
-                    }
-                }
-                let int_op = match op {
-                    "after" => ">",
-                    "before" => "<",
-                    "not-after" => "<=",
-                    _ => ">=",
-                };
-                Ok(Val::Bool(compare(int_op, &times[..vals.len()])))
-            }
-            ("plusTime", [date, amount, unit]) => {
-                let amount = amount.as_number().and_then(json_int).ok_or_else(invalid)?;
-                let unit = unit
-                    .as_str()
-                    .and_then(TimeUnit::parse)
-                    .ok_or_else(invalid)?;
-                let date = self.eval(date, data, depth)?;
-                let s = date.as_str().ok_or(CertLogicError::eval(
-                    EvalErrorKind::PlusTimeOperandNotString,
-                ))?;
-                let t = datetime::parse_date_time(s).map_err(date_err)?;
-                datetime::plus_time(t, amount, unit)
-                    .map(Val::DateTime)
-                    .map_err(date_err)
-            }
-            ("dccDateOfBirth", [arg]) => {
-                let v = self.eval(arg, data, depth)?;
-                let s = v.as_str().ok_or(CertLogicError::eval(
-                    EvalErrorKind::DateOfBirthOperandNotString,
-                ))?;
-                datetime::parse_date_of_birth(s)
-                    .map(Val::DateTime)
-                    .map_err(date_err)
-            }
-            ("extractFromUVCI", [arg, index]) => {
-                let index = index.as_number().and_then(json_int).ok_or_else(invalid)?;
-                let v = self.eval(arg, data, depth)?;
-                if v.is_null() {
-                    return Ok(Val::Null);
-                }
-                let s = v
-                    .as_str()
-                    .ok_or(CertLogicError::eval(EvalErrorKind::UvciOperandNotString))?;
-                Ok(extract_from_uvci(s, index).map_or(Val::Null, |f| Val::Str(Rc::from(f))))
-            }
-            ("reduce", [operand, lambda, initial]) => {
-                let operand = self.eval(operand, data, depth)?;
-                let mut acc = self.eval(initial, data, depth)?;
-                let items: Vec<Val<'a>> = match &operand {
-                    Val::Null => return Ok(acc),
-                    // Iterate lazily over borrowed arrays: no copy of huge inputs.
-                    Val::Json(Value::Array(items)) => {
-                        for item in items {
-                            acc = self.reduce_step(lambda, Val::from_json(item), acc, depth)?;
-                        }
-                        return Ok(acc);
-                    }
-                    Val::Array(a) => a.items.clone(),
-                    _ => return Err(CertLogicError::eval(EvalErrorKind::ReduceOperandNotArray)),
-                };
+        }
+        Ok(acc)
+    }
+
+    fn op_not<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [arg] = args else {
+            return Err(invalid());
+        };
+        match self.eval(arg, data, depth)?.truth() {
+            Truth::Truthy => Ok(Val::Bool(false)),
+            Truth::Falsy => Ok(Val::Bool(true)),
+            Truth::Neither => Err(CertLogicError::eval(EvalErrorKind::NeitherTruthyNorFalsy)),
+        }
+    }
+
+    fn op_equal<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [l, r] = args else {
+            return Err(invalid());
+        };
+        let l = self.eval(l, data, depth)?;
+        let r = self.eval(r, data, depth)?;
+        Ok(Val::Bool(self.equal(&l, &r, 0)?))
+    }
+
+    fn op_in<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [l, r] = args else {
+            return Err(invalid());
+        };
+        let needle = self.eval(l, data, depth)?;
+        let hay = self.eval(r, data, depth)?;
+        match &hay {
+            Val::Json(Value::Array(items)) => {
                 for item in items {
-                    acc = self.reduce_step(lambda, item, acc, depth)?;
+                    if self.equal(&needle, &Val::from_json(item), 0)? {
+                        return Ok(Val::Bool(true));
+                    }
+                }
+            }
+            Val::Array(a) => {
+                for item in &a.items {
+                    if self.equal(&needle, item, 0)? {
+                        return Ok(Val::Bool(true));
+                    }
+                }
+            }
+            _ => return Err(CertLogicError::eval(EvalErrorKind::InRhsNotArray)),
+        }
+        Ok(Val::Bool(false))
+    }
+
+    fn op_plus<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [l, r] = args else {
+            return Err(invalid());
+        };
+        let l = self.eval(l, data, depth)?;
+        let r = self.eval(r, data, depth)?;
+        match (l, r) {
+            (Val::Int(a), Val::Int(b)) => a
+                .checked_add(b)
+                .map(Val::Int)
+                .ok_or(CertLogicError::eval(EvalErrorKind::IntegerOverflow)),
+            _ => Err(CertLogicError::eval(EvalErrorKind::NonIntegerOperand)),
+        }
+    }
+
+    /// Evaluates the 2 or 3 operands of a comparison, extracting a number from each.
+    fn comparands<'a>(
+        &mut self,
+        args: &'a [Value],
+        data: &Val<'a>,
+        depth: usize,
+        extract: fn(&Val<'a>) -> Option<i64>,
+        kind: EvalErrorKind,
+    ) -> Res<([i64; 3], usize)> {
+        if !(2..=3).contains(&args.len()) {
+            return Err(invalid());
+        }
+        // All operands are evaluated before any type check (as certlogic-js does).
+        let mut vals = Vec::with_capacity(3);
+        for a in args {
+            vals.push(self.eval(a, data, depth)?);
+        }
+        let mut out = [0i64; 3];
+        for (slot, v) in out.iter_mut().zip(&vals) {
+            *slot = extract(v).ok_or(CertLogicError::eval(kind))?;
+        }
+        Ok((out, vals.len()))
+    }
+
+    fn op_compare<'a>(
+        &mut self,
+        op: &str,
+        args: &'a [Value],
+        data: &Val<'a>,
+        depth: usize,
+    ) -> Res<Val<'a>> {
+        let int = |v: &Val<'a>| match v {
+            Val::Int(i) => Some(*i),
+            _ => None,
+        };
+        let (v, n) = self.comparands(args, data, depth, int, EvalErrorKind::NonIntegerOperand)?;
+        Ok(Val::Bool(compare(op, v.get(..n).unwrap_or_default())))
+    }
+
+    fn op_compare_time<'a>(
+        &mut self,
+        op: &str,
+        args: &'a [Value],
+        data: &Val<'a>,
+        depth: usize,
+    ) -> Res<Val<'a>> {
+        let time = |v: &Val<'a>| match v {
+            Val::DateTime(t) => Some(*t),
+            _ => None,
+        };
+        let (v, n) = self.comparands(args, data, depth, time, EvalErrorKind::NonDateTimeOperand)?;
+        let int_op = match op {
+            "after" => ">",
+            "before" => "<",
+            "not-after" => "<=",
+            _ => ">=",
+        };
+        Ok(Val::Bool(compare(int_op, v.get(..n).unwrap_or_default())))
+    }
+
+    fn op_plus_time<'a>(
+        &mut self,
+        args: &'a [Value],
+        data: &Val<'a>,
+        depth: usize,
+    ) -> Res<Val<'a>> {
+        let [date, amount, unit] = args else {
+            return Err(invalid());
+        };
+        let amount = amount.as_number().and_then(json_int).ok_or_else(invalid)?;
+        let unit = unit
+            .as_str()
+            .and_then(TimeUnit::parse)
+            .ok_or_else(invalid)?;
+        let date = self.eval(date, data, depth)?;
+        let s = date.as_str().ok_or(CertLogicError::eval(
+            EvalErrorKind::PlusTimeOperandNotString,
+        ))?;
+        let t = datetime::parse_date_time(s).map_err(date_err)?;
+        datetime::plus_time(t, amount, unit)
+            .map(Val::DateTime)
+            .map_err(date_err)
+    }
+
+    fn op_dob<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [arg] = args else {
+            return Err(invalid());
+        };
+        let v = self.eval(arg, data, depth)?;
+        let s = v.as_str().ok_or(CertLogicError::eval(
+            EvalErrorKind::DateOfBirthOperandNotString,
+        ))?;
+        datetime::parse_date_of_birth(s)
+            .map(Val::DateTime)
+            .map_err(date_err)
+    }
+
+    fn op_uvci<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [arg, index] = args else {
+            return Err(invalid());
+        };
+        let index = index.as_number().and_then(json_int).ok_or_else(invalid)?;
+        let v = self.eval(arg, data, depth)?;
+        if v.is_null() {
+            return Ok(Val::Null);
+        }
+        let s = v
+            .as_str()
+            .ok_or(CertLogicError::eval(EvalErrorKind::UvciOperandNotString))?;
+        Ok(extract_from_uvci(s, index).map_or(Val::Null, |f| Val::Str(Rc::from(f))))
+    }
+
+    fn op_reduce<'a>(&mut self, args: &'a [Value], data: &Val<'a>, depth: usize) -> Res<Val<'a>> {
+        let [operand, lambda, initial] = args else {
+            return Err(invalid());
+        };
+        let operand = self.eval(operand, data, depth)?;
+        let mut acc = self.eval(initial, data, depth)?;
+        match &operand {
+            Val::Null => Ok(acc),
+            // Iterates borrowed arrays in place: no copy of huge inputs.
+            Val::Json(Value::Array(items)) => {
+                for item in items {
+                    acc = self.reduce_step(lambda, Val::from_json(item), acc, depth)?;
                 }
                 Ok(acc)
             }
-            _ => {
-                if crate::validate::OPERATORS.contains(&op) {
-                    Err(invalid())
-                } else {
-                    Err(CertLogicError::UnknownOperator {
-                        pointer: String::new(),
-                    })
+            Val::Array(a) => {
+                for item in &a.items {
+                    acc = self.reduce_step(lambda, item.clone(), acc, depth)?;
                 }
+                Ok(acc)
             }
+            _ => Err(CertLogicError::eval(EvalErrorKind::ReduceOperandNotArray)),
         }
     }
 
@@ -319,15 +405,6 @@ impl Evaluator {
             depth: ctx_depth,
         }));
         self.eval(lambda, &ctx, depth)
-    }
-
-    fn eval_all<'a>(
-        &mut self,
-        args: &'a [Value],
-        data: &Val<'a>,
-        depth: usize,
-    ) -> Res<Vec<Val<'a>>> {
-        args.iter().map(|a| self.eval(a, data, depth)).collect()
     }
 
     /// Structural equality (strings, integers, booleans, null exactly; date-times by instant;
@@ -376,7 +453,7 @@ impl Evaluator {
     }
 
     /// Copies a value out as JSON, bounded in depth and steps (data may be hostile too).
-    fn to_json(&mut self, v: &Val<'_>, depth: usize) -> Res<Value> {
+    fn copy_out(&mut self, v: &Val<'_>, depth: usize) -> Res<Value> {
         self.step()?;
         self.check_depth(depth)?;
         Ok(match v {
@@ -390,14 +467,14 @@ impl Evaluator {
             Val::Json(Value::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
-                    out.push(self.to_json(&Val::from_json(item), depth + 1)?);
+                    out.push(self.copy_out(&Val::from_json(item), depth + 1)?);
                 }
                 Value::Array(out)
             }
             Val::Json(Value::Object(m)) => {
                 let mut out = Map::new();
                 for (k, item) in m {
-                    out.insert(k.clone(), self.to_json(&Val::from_json(item), depth + 1)?);
+                    out.insert(k.clone(), self.copy_out(&Val::from_json(item), depth + 1)?);
                 }
                 Value::Object(out)
             }
@@ -405,14 +482,14 @@ impl Evaluator {
             Val::Array(a) => {
                 let mut out = Vec::with_capacity(a.items.len());
                 for item in &a.items {
-                    out.push(self.to_json(item, depth + 1)?);
+                    out.push(self.copy_out(item, depth + 1)?);
                 }
                 Value::Array(out)
             }
             Val::Map(m) => {
                 let mut out = Map::new();
                 for (k, item) in &m.items {
-                    out.insert((*k).to_string(), self.to_json(item, depth + 1)?);
+                    out.insert((*k).to_string(), self.copy_out(item, depth + 1)?);
                 }
                 Value::Object(out)
             }
