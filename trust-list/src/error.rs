@@ -1,0 +1,188 @@
+//! The crate's one error type. Every variant maps to a stable machine code (`code()`); messages
+//! are lowercase and never carry attacker-supplied strings.
+
+use std::fmt;
+
+/// Which signed list an error is about (the code's prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListKind {
+    /// The signed trust list (`TRUST_LIST_*`).
+    TrustList,
+    /// The signed revocation list or a delta of it (`REVOCATION_LIST_*`).
+    RevocationList,
+}
+
+impl ListKind {
+    /// `"trust-list"` / `"revocation-list"`: the key used in the state file.
+    pub fn name(self) -> &'static str {
+        match self {
+            ListKind::TrustList => "trust-list",
+            ListKind::RevocationList => "revocation-list",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            ListKind::TrustList => "TRUST_LIST",
+            ListKind::RevocationList => "REVOCATION_LIST",
+        }
+    }
+}
+
+impl fmt::Display for ListKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ListKind::TrustList => "trust list",
+            ListKind::RevocationList => "revocation list",
+        })
+    }
+}
+
+/// Which inequality of the time rule
+/// `DSC.notBefore ≤ iat ≤ clock ≤ exp ≤ DSC.notAfter` failed (spec/trust-list.md §Time rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFailure {
+    /// `iat < DSC.notBefore`: the pass claims to be issued before its signer existed
+    /// (`DSC_NOT_YET_VALID`).
+    IssuedBeforeDsc,
+    /// `clock < iat`: the pass is not valid yet (`CERT_NOT_YET_VALID`).
+    NotYetValid,
+    /// `exp < clock`: the pass has expired (`CERT_EXPIRED`).
+    Expired,
+    /// `DSC.notAfter < exp`: the pass outlives its signing certificate (`DSC_EXPIRED`).
+    OutlivesDsc,
+    /// The pass has no `iat` or no `exp` (`CERT_TIME_MISSING`).
+    Missing,
+}
+
+impl TimeFailure {
+    /// Stable machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            TimeFailure::IssuedBeforeDsc => "DSC_NOT_YET_VALID",
+            TimeFailure::NotYetValid => "CERT_NOT_YET_VALID",
+            TimeFailure::Expired => "CERT_EXPIRED",
+            TimeFailure::OutlivesDsc => "DSC_EXPIRED",
+            TimeFailure::Missing => "CERT_TIME_MISSING",
+        }
+    }
+}
+
+impl fmt::Display for TimeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeFailure::IssuedBeforeDsc => {
+                "pass issued before its signing certificate's notBefore"
+            }
+            TimeFailure::NotYetValid => "pass not valid yet (clock before iat)",
+            TimeFailure::Expired => "pass expired (clock after exp)",
+            TimeFailure::OutlivesDsc => "pass expires after its signing certificate's notAfter",
+            TimeFailure::Missing => "pass has no iat or no exp",
+        })
+    }
+}
+
+/// Errors of the trust-list crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A certificate could not be parsed (`DSC_INVALID`).
+    #[error("certificate invalid: {0}")]
+    DscInvalid(&'static str),
+    /// A certificate's signature does not verify under its claimed issuer, or the chain is
+    /// broken (`CERT_CHAIN_INVALID`).
+    #[error("certificate chain invalid: {0}")]
+    ChainInvalid(&'static str),
+    /// The time rule failed (codes per [`TimeFailure::code`]).
+    #[error("{0}")]
+    Time(TimeFailure),
+    /// The certificate's DCC key-usage OIDs exclude the pass's type (`KEY_USAGE_MISMATCH`).
+    #[error("signing certificate's key usage does not allow this certificate type")]
+    KeyUsageMismatch,
+    /// Bytes do not form a well-shaped list (`*_MALFORMED`).
+    #[error("{0} malformed: {1}")]
+    Malformed(ListKind, &'static str),
+    /// A size limit was exceeded before or while parsing (`*_TOO_LARGE`).
+    #[error("{0} exceeds a size limit: {1}")]
+    TooLarge(ListKind, &'static str),
+    /// The list's signature does not verify (`*_SIGNATURE_INVALID`).
+    #[error("{0} signature invalid")]
+    SignatureInvalid(ListKind),
+    /// The list is signed by a certificate that does not chain to an accepted anchor
+    /// (`*_UNKNOWN_SIGNER`).
+    #[error("{0} signed by an unknown key: {1}")]
+    UnknownSigner(ListKind, &'static str),
+    /// The list is older than one already seen (`*_ROLLBACK`).
+    #[error("{kind} rollback: holding sequence {held} issued at {held_issued_at}, got sequence {got} issued at {got_issued_at}")]
+    Rollback {
+        /// Which list.
+        kind: ListKind,
+        /// Highest sequence seen.
+        held: u64,
+        /// Latest issued_at seen.
+        held_issued_at: i64,
+        /// Sequence of the refused list.
+        got: u64,
+        /// issued_at of the refused list.
+        got_issued_at: i64,
+    },
+    /// The list's valid_until plus the grace period lies before the clock (`*_EXPIRED`).
+    #[error("{kind} expired: valid until {valid_until}, grace {grace} s, clock {clock}")]
+    Expired {
+        /// Which list.
+        kind: ListKind,
+        /// The list's valid_until (unix seconds).
+        valid_until: i64,
+        /// The configured grace (seconds).
+        grace: i64,
+        /// The clock used.
+        clock: i64,
+    },
+    /// A revocation delta does not apply to the held list (`REVOCATION_LIST_DELTA_BASE_MISMATCH`).
+    #[error("revocation delta is based on sequence {delta_base}, held list has sequence {held}")]
+    DeltaBaseMismatch {
+        /// Sequence the delta starts from.
+        delta_base: u64,
+        /// Sequence of the held list.
+        held: u64,
+    },
+    /// EU-gateway JSON could not be read (`GATEWAY_LIST_MALFORMED`).
+    #[error("gateway list malformed: {0}")]
+    GatewayMalformed(&'static str),
+    /// Certificate generation failed (`PKI_FAILED`).
+    #[error("certificate generation failed: {0}")]
+    Pki(String),
+    /// The state file could not be read or written (`TRUST_STATE_IO`).
+    #[error("trust state file: {0}")]
+    StateIo(String),
+    /// The state file exists but is not ours (`TRUST_STATE_MALFORMED`).
+    #[error("trust state file malformed")]
+    StateMalformed,
+    /// A wallet-format error (keys, signatures); its code passes through.
+    #[error(transparent)]
+    Format(#[from] wallet_format::Error),
+}
+
+impl Error {
+    /// Stable machine code (SCREAMING_SNAKE).
+    pub fn code(&self) -> String {
+        match self {
+            Error::DscInvalid(_) => "DSC_INVALID".into(),
+            Error::ChainInvalid(_) => "CERT_CHAIN_INVALID".into(),
+            Error::Time(t) => t.code().into(),
+            Error::KeyUsageMismatch => "KEY_USAGE_MISMATCH".into(),
+            Error::Malformed(k, _) => format!("{}_MALFORMED", k.prefix()),
+            Error::TooLarge(k, _) => format!("{}_TOO_LARGE", k.prefix()),
+            Error::SignatureInvalid(k) => format!("{}_SIGNATURE_INVALID", k.prefix()),
+            Error::UnknownSigner(k, _) => format!("{}_UNKNOWN_SIGNER", k.prefix()),
+            Error::Rollback { kind, .. } => format!("{}_ROLLBACK", kind.prefix()),
+            Error::Expired { kind, .. } => format!("{}_EXPIRED", kind.prefix()),
+            Error::DeltaBaseMismatch { .. } => "REVOCATION_LIST_DELTA_BASE_MISMATCH".into(),
+            Error::GatewayMalformed(_) => "GATEWAY_LIST_MALFORMED".into(),
+            Error::Pki(_) => "PKI_FAILED".into(),
+            Error::StateIo(_) => "TRUST_STATE_IO".into(),
+            Error::StateMalformed => "TRUST_STATE_MALFORMED".into(),
+            Error::Format(e) => e.code().into(),
+        }
+    }
+}
