@@ -124,10 +124,10 @@ impl fmt::Display for RuleErrorKind {
 #[non_exhaustive]
 pub enum CertLogicError {
     /// The expression is malformed (caught by [`crate::validate`] before evaluation).
-    #[error("invalid certlogic expression at {}: {}", .0.pointer, .0.message)]
+    #[error("invalid certlogic expression at {}: {}", pointer_or_root(&.0.pointer), .0.message)]
     InvalidExpression(Box<ValidationError>),
     /// The expression uses an operator CertLogic 1.3.3 does not define.
-    #[error("unknown certlogic operator at {pointer}")]
+    #[error("unknown certlogic operator at {}", pointer_or_root(pointer))]
     UnknownOperator {
         /// JSON pointer (RFC 6901) of the offending expression object.
         pointer: String,
@@ -238,4 +238,12 @@ pub(crate) fn sanitize_identifier(s: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         .take(32)
         .collect()
+}
+
+fn pointer_or_root(p: &str) -> &str {
+    if p.is_empty() {
+        "(root)"
+    } else {
+        p
+    }
 }
