@@ -130,6 +130,8 @@ impl TrustStore {
             }
         }
         slot.push(key);
+        // Most kids have one key: do not keep Vec's default spare capacity per kid.
+        slot.shrink_to_fit();
     }
 
     /// Add the keys of a verified signed trust list.
