@@ -1,0 +1,154 @@
+//! The two output forms of the binary (spec/verifier.md §Output): JSON Lines and one short
+//! colour-coded human line per pass.
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::verdict::{Outcome, Verdict};
+
+/// `{n, of}` in the JSON contract.
+#[derive(Debug, Serialize)]
+struct JsonDose {
+    n: u32,
+    of: u32,
+}
+
+/// `holder` in the JSON contract.
+#[derive(Debug, Serialize)]
+struct JsonHolder<'a> {
+    family_name: Option<&'a str>,
+    given_name: Option<&'a str>,
+    family_name_t: Option<&'a str>,
+    given_name_t: Option<&'a str>,
+    dob: &'a str,
+}
+
+/// One JSON Lines object: exactly the keys of the contract, in its order.
+#[derive(Debug, Serialize)]
+struct JsonVerdict<'a> {
+    verdict: &'static str,
+    valid: bool,
+    code: String,
+    message: String,
+    kid: Option<String>,
+    alg: Option<&'static str>,
+    issuer: Option<&'a str>,
+    issued_at: Option<String>,
+    expires_at: Option<String>,
+    #[serde(rename = "type")]
+    certificate_type: Option<&'static str>,
+    status: Option<&'static str>,
+    colour: &'static str,
+    dose: Option<JsonDose>,
+    uvci: Option<&'a str>,
+    holder: Option<JsonHolder<'a>>,
+    failed_rules: Vec<&'a str>,
+}
+
+/// RFC 3339 in UTC (`2024-03-10T12:00:00Z`).
+pub fn rfc3339_utc(t: OffsetDateTime) -> Option<String> {
+    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok()
+}
+
+/// The verdict as one line of JSON (no trailing newline).
+pub fn json_line(v: &Verdict) -> String {
+    let obj = JsonVerdict {
+        verdict: v.outcome.name(),
+        valid: v.is_valid(),
+        code: v.code().into_owned(),
+        message: v.message(),
+        kid: v.kid.map(|k| k.to_base64()),
+        alg: v.algorithm.map(|a| a.name()),
+        issuer: v.issuer.as_deref(),
+        issued_at: v.issued_at.and_then(rfc3339_utc),
+        expires_at: v.expires_at.and_then(rfc3339_utc),
+        certificate_type: v.certificate_type.map(|t| t.name()),
+        status: v.status.map(|s| s.name()),
+        colour: v.colour().name(),
+        dose: v.dose.map(|d| JsonDose { n: d.n, of: d.of }),
+        uvci: v.uvci.as_deref(),
+        holder: v.holder.as_ref().map(|h| JsonHolder {
+            family_name: h.family_name.as_deref(),
+            given_name: h.given_name.as_deref(),
+            family_name_t: h.family_name_t.as_deref(),
+            given_name_t: h.given_name_t.as_deref(),
+            dob: &h.dob,
+        }),
+        failed_rules: v.failed_rules.iter().map(|r| r.id.as_str()).collect(),
+    };
+    // Serialising a struct of strings, bools and integers cannot fail.
+    serde_json::to_string(&obj).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// The verdict for people: one line (colour word, verdict, status or reason, then the holder
+/// when the signature verified), followed by one indented line per failed rule with its
+/// Vietnamese and English descriptions. `ansi` wraps the colour word in terminal colours.
+pub fn human_lines(v: &Verdict, ansi: bool) -> String {
+    let colour = v.colour();
+    let word = colour.name().to_uppercase();
+    let mut line = if ansi {
+        format!("{}{word:<6}\x1b[0m", colour.ansi())
+    } else {
+        format!("{word:<6}")
+    };
+    line.push(' ');
+    line.push_str(v.outcome.name());
+    match v.outcome {
+        Outcome::Valid => {
+            line.push(' ');
+            line.push_str(v.status.map_or("-", |s| s.name()));
+        }
+        _ => {
+            line.push(' ');
+            line.push_str(&v.code());
+            line.push_str(": ");
+            line.push_str(&v.message());
+        }
+    }
+    if let Some(t) = v.certificate_type {
+        line.push_str(" | ");
+        line.push_str(t.name());
+        if let Some(d) = v.dose {
+            line.push_str(&format!(" {}/{}", d.n, d.of));
+        }
+        if let Some(date) = &v.event_date {
+            line.push(' ');
+            line.push_str(date);
+        }
+    }
+    if v.signature_verified {
+        if let Some(h) = &v.holder {
+            line.push_str(" | ");
+            let family = h.family_name.as_deref().or(h.family_name_t.as_deref());
+            let given = h.given_name.as_deref().or(h.given_name_t.as_deref());
+            line.push_str(family.unwrap_or(""));
+            if let Some(g) = given {
+                line.push_str(", ");
+                line.push_str(g);
+            }
+            if h.family_name_t.is_some() || h.given_name_t.is_some() {
+                line.push_str(&format!(
+                    " ({}<<{})",
+                    h.family_name_t.as_deref().unwrap_or(""),
+                    h.given_name_t.as_deref().unwrap_or("")
+                ));
+            }
+            line.push_str(" dob ");
+            line.push_str(if h.dob.is_empty() { "-" } else { &h.dob });
+        }
+    }
+    if let Some(iss) = &v.issuer {
+        line.push_str(" | issuer ");
+        line.push_str(iss);
+    }
+    for rule in &v.failed_rules {
+        line.push_str("\n    ");
+        line.push_str(&rule.id);
+        line.push_str(": ");
+        line.push_str(rule.description_vi.as_deref().unwrap_or("-"));
+        line.push_str(" / ");
+        line.push_str(rule.description_en.as_deref().unwrap_or("-"));
+    }
+    line
+}
