@@ -4,8 +4,8 @@
 //! base45 alphabet is exactly QR's alphanumeric set), ECC level **Q**, the smallest version that
 //! holds it, a quiet zone of 4 modules by default.
 //!
-//! Reading tries, until one attempt finds at least one code: the image as is (big photos first
-//! downscaled), then rotations by 90/180/270°, small rotations (±6°, ±12°), scales (down for big
+//! Reading composites transparent pixels over white, then tries, until one attempt finds at least
+//! one code: the image as is (big photos first downscaled), with an added quiet zone, then rotations by 90/180/270°, small rotations (±6°, ±12°), scales (down for big
 //! photos, up for tiny images) and binarisations (global Otsu threshold, local mean threshold,
 //! inverted). Every attempt is bounded by [`Limits::max_image_bytes`] and
 //! [`Limits::max_image_pixels`].
@@ -250,7 +250,34 @@ pub fn decode_gray(gray: &GrayImage) -> Result<Vec<String>, Error> {
             return Ok(found);
         }
     }
-    // 2. binarisations of the working image.
+    // 2. a quiet zone added (codes cropped to their modules), at the working scale and, for
+    //    small images, upscaled.
+    let margin = with_margin(&working);
+    if let Some(found) = attempt(&margin) {
+        return Ok(found);
+    }
+    let (mw, mh) = margin.dimensions();
+    if mw.max(mh) < TINY_SIDE {
+        // Upscaled: rqrr needs a few pixels per module. Nearest keeps edges sharp; smooth
+        // upscaling to a square plus a global threshold evens out fractional module sizes
+        // and a slightly stretched picture.
+        let up = image::imageops::resize(
+            &margin,
+            mw * 2,
+            mh * 2,
+            image::imageops::FilterType::Nearest,
+        );
+        if let Some(found) = attempt(&up) {
+            return Ok(found);
+        }
+        let side = mw.max(mh) * 3;
+        let up =
+            image::imageops::resize(&margin, side, side, image::imageops::FilterType::CatmullRom);
+        if let Some(found) = attempt(&threshold(&up, otsu_level(&up))) {
+            return Ok(found);
+        }
+    }
+    // 3. binarisations of the working image.
     let otsu = threshold(&working, otsu_level(&working));
     if let Some(found) = attempt(&otsu) {
         return Ok(found);
@@ -259,7 +286,7 @@ pub fn decode_gray(gray: &GrayImage) -> Result<Vec<String>, Error> {
     if let Some(found) = attempt(&local) {
         return Ok(found);
     }
-    // 3. scales: tiny images upscaled, mid-size ones halved.
+    // 4. scales: tiny images upscaled, mid-size ones halved.
     let (ww, wh) = working.dimensions();
     if ww.max(wh) < TINY_SIDE {
         for factor in [2u32, 3] {
@@ -276,7 +303,7 @@ pub fn decode_gray(gray: &GrayImage) -> Result<Vec<String>, Error> {
     } else if let Some(found) = attempt(&downscale(&working, ww.max(wh) / 2)) {
         return Ok(found);
     }
-    // 4. rotations by right angles.
+    // 5. rotations by right angles.
     for rotated in [
         image::imageops::rotate90(&working),
         image::imageops::rotate180(&working),
@@ -286,13 +313,13 @@ pub fn decode_gray(gray: &GrayImage) -> Result<Vec<String>, Error> {
             return Ok(found);
         }
     }
-    // 5. small rotations.
+    // 6. small rotations.
     for degrees in [6.0f32, -6.0, 12.0, -12.0] {
         if let Some(found) = attempt(&rotate_small(&working, degrees)) {
             return Ok(found);
         }
     }
-    // 6. inverted (light modules on dark ground).
+    // 7. inverted (light modules on dark ground).
     let mut inverted = working;
     image::imageops::invert(&mut inverted);
     if let Some(found) = attempt(&inverted) {
@@ -331,7 +358,27 @@ fn load_gray(bytes: &[u8], limits: &Limits) -> Result<GrayImage, Error> {
     let mut r = reader();
     r.limits(decoder_limits);
     let img = r.decode().map_err(|_| Error::ImageInvalid)?;
-    Ok(img.into_luma8())
+    if !img.color().has_alpha() {
+        return Ok(img.into_luma8());
+    }
+    // Transparent pixels are usually meant as paper: blend over white (a transparent black
+    // background would otherwise turn into a black one).
+    let rgba = img.into_rgba8();
+    Ok(GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let luma = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
+        let blended = (luma * u32::from(a) + 255 * (255 - u32::from(a))) / 255;
+        Luma([u8::try_from(blended).unwrap_or(255)])
+    }))
+}
+
+/// The image on a white margin of 1/8 of its side (codes cropped without a quiet zone).
+fn with_margin(img: &GrayImage) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let m = (w.max(h) / 8).max(8);
+    let mut out = GrayImage::from_pixel(w + 2 * m, h + 2 * m, Luma([255]));
+    image::imageops::replace(&mut out, img, i64::from(m), i64::from(m));
+    out
 }
 
 /// One rqrr pass; `Some` with every decoded text if at least one code decoded.
