@@ -3,7 +3,7 @@
 //! the same run. Memory is measured with a counting global allocator (net bytes allocated while
 //! the structure is alive). Run: `cargo bench -p trust-list --bench load_and_lookup`.
 //! Set `VAXCERT_BENCH_QUICK=1` for a 10× smaller run.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use std::alloc::System;
@@ -72,12 +72,20 @@ fn main() {
     .unwrap();
     let mut entries = Vec::with_capacity(n_dsc);
     for i in 0..n_dsc {
-        let alg = if i % 2 == 0 { Algorithm::EdDsa } else { Algorithm::Es256 };
+        let alg = if i % 2 == 0 {
+            Algorithm::EdDsa
+        } else {
+            Algorithm::Es256
+        };
         let d = pki::generate_dsc(
             &csca,
             alg,
             &CertSpec::new("VN", &format!("VN DSC {i}"), NOW - DAY, NOW + 365 * DAY),
-            &[CertificateType::Vaccination, CertificateType::Test, CertificateType::Recovery],
+            &[
+                CertificateType::Vaccination,
+                CertificateType::Test,
+                CertificateType::Recovery,
+            ],
         )
         .unwrap();
         entries.push(TrustListEntry::from_dsc(&d.cert().unwrap(), "VN"));
@@ -89,7 +97,9 @@ fn main() {
         entries,
         ..Default::default()
     };
-    let signed = list.sign(&signer.signer().unwrap(), &[signer.cert_der.clone()]).unwrap();
+    let signed = list
+        .sign(&signer.signer().unwrap(), &[signer.cert_der.clone()])
+        .unwrap();
     let der_total: usize = list
         .entries
         .iter()
@@ -189,7 +199,11 @@ fn main() {
 
     // ---- revocation at n_rev entries ---------------------------------------------------
     let present = hashes(1, n_rev);
-    let probes_hit: Vec<[u8; 16]> = present.iter().step_by((n_rev / 1_000_000).max(1)).copied().collect();
+    let probes_hit: Vec<[u8; 16]> = present
+        .iter()
+        .step_by((n_rev / 1_000_000).max(1))
+        .copied()
+        .collect();
     let probes_miss = hashes(2, probes_hit.len());
 
     let region = Region::new(GLOBAL);
@@ -224,7 +238,10 @@ fn main() {
     let h_miss = time_lookups(&|h| set.contains(h), &probes_miss);
     assert!(probes_hit.iter().all(|h| sorted.contains(h)));
 
-    println!("\nrevocation, {n_rev} entries ({} probes each of hits and misses):", probes_hit.len());
+    println!(
+        "\nrevocation, {n_rev} entries ({} probes each of hits and misses):",
+        probes_hit.len()
+    );
     println!(
         "  sorted Vec + prefix index: {:.1} ns/hit, {:.1} ns/miss; {} bytes = {:.2} B/entry; built in {:.1?}",
         s_hit,

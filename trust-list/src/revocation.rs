@@ -118,7 +118,9 @@ impl HashSetSorted {
         hashes.dedup();
         hashes.shrink_to_fit();
         let n = hashes.len();
-        let bits = (usize::BITS - n.leading_zeros()).saturating_sub(3).clamp(16, 22);
+        let bits = (usize::BITS - n.leading_zeros())
+            .saturating_sub(3)
+            .clamp(16, 22);
         let index = (n >= INDEX_THRESHOLD && n < u32::MAX as usize).then(|| {
             let slots = 1usize << bits;
             let mut ix = vec![0u32; slots + 1];

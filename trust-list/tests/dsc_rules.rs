@@ -1,5 +1,5 @@
 //! DSC parsing tolerances, the key-usage rule and the time rule.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 
@@ -11,10 +11,14 @@ use trust_list::{Dsc, TrustSource, TrustedKey};
 use wallet_format::{Algorithm, CertificateType};
 
 fn shared_dir() -> std::path::PathBuf {
-    let dir = std::env::var("VAXCERT_SHARED").map(Into::into).unwrap_or_else(|_| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-    });
-    assert!(dir.join("conformance").exists(), "shared data missing at {}", dir.display());
+    let dir = std::env::var("VAXCERT_SHARED")
+        .map(Into::into)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    assert!(
+        dir.join("conformance").exists(),
+        "shared data missing at {}",
+        dir.display()
+    );
     dir
 }
 
@@ -42,12 +46,17 @@ fn rejects_pass_outside_the_dsc_validity_through_the_trusted_key() {
     let p = Pki::new(Algorithm::Es256);
     let key = TrustedKey::from_dsc(p.dsc.cert().unwrap(), TrustSource::SingleDsc);
     // DSC valid NOW-DAY .. NOW+YEAR; a pass issued two days before the DSC existed.
-    let err = key.check_time(Some(NOW - 2 * DAY), Some(NOW + DAY), NOW).unwrap_err();
+    let err = key
+        .check_time(Some(NOW - 2 * DAY), Some(NOW + DAY), NOW)
+        .unwrap_err();
     assert_eq!(err.code(), "DSC_NOT_YET_VALID");
     // A pass whose exp lies past the DSC's notAfter.
-    let err = key.check_time(Some(NOW), Some(NOW + 2 * YEAR), NOW).unwrap_err();
+    let err = key
+        .check_time(Some(NOW), Some(NOW + 2 * YEAR), NOW)
+        .unwrap_err();
     assert_eq!(err.code(), "DSC_EXPIRED");
-    key.check_time(Some(NOW), Some(NOW + 30 * DAY), NOW + DAY).unwrap();
+    key.check_time(Some(NOW), Some(NOW + 30 * DAY), NOW + DAY)
+        .unwrap();
 }
 
 #[test]
@@ -57,19 +66,33 @@ fn rejects_certificate_type_excluded_by_the_eku() {
     assert!(dsc.key_usage().allows(CertificateType::Vaccination));
     assert!(!dsc.key_usage().allows(CertificateType::Test));
     let key = TrustedKey::from_dsc(dsc, TrustSource::SingleDsc);
-    assert_eq!(key.check_type(CertificateType::Recovery).unwrap_err().code(), "KEY_USAGE_MISMATCH");
+    assert_eq!(
+        key.check_type(CertificateType::Recovery)
+            .unwrap_err()
+            .code(),
+        "KEY_USAGE_MISMATCH"
+    );
     key.check_type(CertificateType::Vaccination).unwrap();
 }
 
 #[test]
 fn accepts_every_type_when_the_dsc_has_no_eku() {
     let p = Pki::new(Algorithm::Es256);
-    let d = pki::generate_dsc(&p.csca, Algorithm::Es256, &CertSpec::new("VN", "no eku", NOW, NOW + YEAR), &[])
-        .unwrap()
-        .cert()
-        .unwrap();
+    let d = pki::generate_dsc(
+        &p.csca,
+        Algorithm::Es256,
+        &CertSpec::new("VN", "no eku", NOW, NOW + YEAR),
+        &[],
+    )
+    .unwrap()
+    .cert()
+    .unwrap();
     assert!(!d.key_usage().present);
-    for t in [CertificateType::Vaccination, CertificateType::Test, CertificateType::Recovery] {
+    for t in [
+        CertificateType::Vaccination,
+        CertificateType::Test,
+        CertificateType::Recovery,
+    ] {
         assert!(d.key_usage().allows(t));
     }
 }
@@ -85,8 +108,14 @@ fn accepts_empty_eku_sequence_of_common_co15_as_no_restriction() {
 #[test]
 fn reads_the_alternative_oid_arc_and_ignores_non_dcc_oids() {
     use trust_list::dsc::dcc_type_of_oid;
-    assert_eq!(dcc_type_of_oid("1.3.6.1.4.1.0.1847.2021.1.1"), Some(CertificateType::Test));
-    assert_eq!(dcc_type_of_oid("1.3.6.1.4.1.1847.2021.1.3"), Some(CertificateType::Recovery));
+    assert_eq!(
+        dcc_type_of_oid("1.3.6.1.4.1.0.1847.2021.1.1"),
+        Some(CertificateType::Test)
+    );
+    assert_eq!(
+        dcc_type_of_oid("1.3.6.1.4.1.1847.2021.1.3"),
+        Some(CertificateType::Recovery)
+    );
     assert_eq!(dcc_type_of_oid("1.3.6.1.4.1.1847.2021.1.4"), None);
     assert_eq!(dcc_type_of_oid("1.3.6.1.5.5.7.3.2"), None);
     // A DSC with only TLS/ICAO key purposes: no DCC OID, so nothing is restricted.
@@ -110,11 +139,16 @@ fn parses_every_conformance_dsc_with_a_supported_key_leniently() {
             continue;
         }
         for f in walk(&country) {
-            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&f).unwrap()) else {
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&f).unwrap())
+            else {
                 continue;
             };
-            let Some(c) = v["TESTCTX"]["CERTIFICATE"].as_str() else { continue };
-            let der = base64::engine::general_purpose::STANDARD.decode(c.trim()).unwrap();
+            let Some(c) = v["TESTCTX"]["CERTIFICATE"].as_str() else {
+                continue;
+            };
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(c.trim())
+                .unwrap();
             match Dsc::from_der(&der) {
                 Ok(d) => {
                     assert_eq!(d.kid(), wallet_format::Kid::from_der(&der));
@@ -155,8 +189,14 @@ fn parses_pem_der_and_base64_forms_alike() {
     assert_eq!(a, Dsc::from_any(pem.as_bytes()).unwrap());
     assert_eq!(a, Dsc::from_any(b64.as_bytes()).unwrap());
     assert_eq!(a.country().as_deref(), Some("VN"));
-    assert_eq!(Dsc::from_any(b"garbage!").unwrap_err().code(), "DSC_INVALID");
-    assert_eq!(Dsc::from_der(&der[..der.len() - 3]).unwrap_err().code(), "DSC_INVALID");
+    assert_eq!(
+        Dsc::from_any(b"garbage!").unwrap_err().code(),
+        "DSC_INVALID"
+    );
+    assert_eq!(
+        Dsc::from_der(&der[..der.len() - 3]).unwrap_err().code(),
+        "DSC_INVALID"
+    );
 }
 
 #[test]
@@ -168,7 +208,12 @@ fn checks_chains_for_every_algorithm_and_rejects_foreign_issuers() {
         assert!(csca.is_ca() && csca.is_self_issued());
         p.dsc.cert().unwrap().verify_issued_by(&csca).unwrap();
         p.signer.cert().unwrap().verify_issued_by(&csca).unwrap();
-        let err = p.dsc.cert().unwrap().verify_issued_by(&other.anchor()).unwrap_err();
+        let err = p
+            .dsc
+            .cert()
+            .unwrap()
+            .verify_issued_by(&other.anchor())
+            .unwrap_err();
         assert_eq!(err.code(), "CERT_CHAIN_INVALID");
         assert!(p.signer.cert().unwrap().key_usage().is_list_signer());
         assert!(!p.dsc.cert().unwrap().key_usage().is_list_signer());

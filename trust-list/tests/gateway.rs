@@ -1,6 +1,6 @@
 //! EU-gateway shape: conformance round trip (import the DSCs embedded in the dgc-testdata
 //! vectors, verify the vectors through the imported store), CSCA chaining, export/re-import.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 
@@ -12,10 +12,14 @@ use trust_list::{Limits, TrustStore};
 use wallet_format::{Algorithm, CertificateType};
 
 fn shared_dir() -> std::path::PathBuf {
-    let dir = std::env::var("VAXCERT_SHARED").map(Into::into).unwrap_or_else(|_| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-    });
-    assert!(dir.join("conformance").exists(), "shared data missing at {}", dir.display());
+    let dir = std::env::var("VAXCERT_SHARED")
+        .map(Into::into)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    assert!(
+        dir.join("conformance").exists(),
+        "shared data missing at {}",
+        dir.display()
+    );
     dir
 }
 
@@ -49,13 +53,16 @@ fn conformance_gateway_list() -> (Vec<Vector>, String) {
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&f).unwrap()) else {
             continue;
         };
-        let (Some(cert), Some(prefix)) = (v["TESTCTX"]["CERTIFICATE"].as_str(), v["PREFIX"].as_str())
+        let (Some(cert), Some(prefix)) =
+            (v["TESTCTX"]["CERTIFICATE"].as_str(), v["PREFIX"].as_str())
         else {
             continue;
         };
         let rel = f.strip_prefix(&root).unwrap().to_string_lossy().to_string();
         let country = rel.split('/').next().unwrap().to_string();
-        let der = base64::engine::general_purpose::STANDARD.decode(cert.trim()).unwrap();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(cert.trim())
+            .unwrap();
         if seen.insert(der.clone()) {
             use sha2::Digest;
             let kid = wallet_format::Kid::from_der(&der);
@@ -95,8 +102,17 @@ fn verifies_conformance_vectors_through_an_imported_gateway_list() {
     assert_eq!(import.trust, GatewayTrust::AsHandedOver);
     println!("{}", import.summary());
     for r in &import.rejected {
-        println!("rejected entry {} ({:?}): {}", r.index, r.country, r.reason.code());
-        assert_eq!(r.reason.code(), "DSC_INVALID", "only unsupported keys may be rejected");
+        println!(
+            "rejected entry {} ({:?}): {}",
+            r.index,
+            r.country,
+            r.reason.code()
+        );
+        assert_eq!(
+            r.reason.code(),
+            "DSC_INVALID",
+            "only unsupported keys may be rejected"
+        );
     }
     let mut store = TrustStore::new();
     store.add_gateway(&import);
@@ -129,7 +145,9 @@ fn verifies_conformance_vectors_through_an_imported_gateway_list() {
     // carries `alg` only in the unprotected header, which wallet-format refuses by design.
     let allowed: Vec<&String> = failures
         .iter()
-        .filter(|f| !(f.starts_with("ES/") && (f.contains("401") || f.contains("402") || f.contains("403"))))
+        .filter(|f| {
+            !(f.starts_with("ES/") && (f.contains("401") || f.contains("402") || f.contains("403")))
+        })
         .filter(|f| f.as_str() != "common/2DCode/raw/CO20.json")
         .collect();
     assert!(allowed.is_empty(), "unexpected verdicts: {allowed:?}");
@@ -174,8 +192,13 @@ fn trusts_dscs_only_when_they_chain_to_a_csca_of_their_country() {
     let vn = Pki::new(Algorithm::Es256);
     let other = Pki::new(Algorithm::Es256);
     let mut entries: Vec<GatewayEntry> = serde_json::from_str(
-        &gateway::export(&[vn.dsc.cert().unwrap(), other.dsc.cert().unwrap()], &[vn.anchor()], "VN", NOW)
-            .unwrap(),
+        &gateway::export(
+            &[vn.dsc.cert().unwrap(), other.dsc.cert().unwrap()],
+            &[vn.anchor()],
+            "VN",
+            NOW,
+        )
+        .unwrap(),
     )
     .unwrap();
     // A DSC of ours relabelled as another country must not chain to that country's CSCA.
@@ -186,9 +209,10 @@ fn trusts_dscs_only_when_they_chain_to_a_csca_of_their_country() {
         &[CertificateType::Test],
     )
     .unwrap();
-    let mut e: Vec<GatewayEntry> =
-        serde_json::from_str(&gateway::export(&[relabelled.cert().unwrap()], &[], "VN", NOW).unwrap())
-            .unwrap();
+    let mut e: Vec<GatewayEntry> = serde_json::from_str(
+        &gateway::export(&[relabelled.cert().unwrap()], &[], "VN", NOW).unwrap(),
+    )
+    .unwrap();
     e[0].country = Some("DE".into());
     entries.extend(e);
     // A tampered entry: thumbprint does not match.
@@ -200,10 +224,22 @@ fn trusts_dscs_only_when_they_chain_to_a_csca_of_their_country() {
     assert_eq!(import.trust, GatewayTrust::ChainedToCsca);
     assert_eq!(import.dscs, vec![vn.dsc.cert().unwrap()]);
     let codes: Vec<String> = import.rejected.iter().map(|r| r.reason.code()).collect();
-    assert_eq!(codes, ["CERT_CHAIN_INVALID", "CERT_CHAIN_INVALID", "GATEWAY_LIST_MALFORMED"]);
+    assert_eq!(
+        codes,
+        [
+            "CERT_CHAIN_INVALID",
+            "CERT_CHAIN_INVALID",
+            "GATEWAY_LIST_MALFORMED"
+        ]
+    );
     let mut store = TrustStore::new();
     store.add_gateway(&import);
-    assert_eq!(store.candidates(&vn.dsc.cert().unwrap().kid())[0].source.name(), "gateway-chained");
+    assert_eq!(
+        store.candidates(&vn.dsc.cert().unwrap().kid())[0]
+            .source
+            .name(),
+        "gateway-chained"
+    );
 }
 
 #[test]
@@ -233,8 +269,11 @@ fn rejects_malformed_gateway_json_with_a_typed_error() {
             "GATEWAY_LIST_MALFORMED"
         );
     }
-    let import = gateway::import(br#"[{"rawData":"!!!"},{"certificateType":"UPLOAD","rawData":""}]"#, &Limits::DEFAULT)
-        .unwrap();
+    let import = gateway::import(
+        br#"[{"rawData":"!!!"},{"certificateType":"UPLOAD","rawData":""}]"#,
+        &Limits::DEFAULT,
+    )
+    .unwrap();
     assert_eq!(import.rejected.len(), 1);
     assert_eq!(import.skipped_other_types, 1);
 }

@@ -1,5 +1,5 @@
 //! `inspect` reports for trust lists and revocation lists.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 
@@ -29,7 +29,9 @@ fn reports_wrong_anchor_staleness_and_unchecked_signature() {
     let other = Pki::new(Algorithm::Es256);
     let bytes = p.signed(&p.list(1, NOW, NOW + DAY));
     let r = inspect(&bytes, Some(other.csca.cert_pem().as_bytes()), NOW, DAY);
-    assert!(matches!(&r.signature, SignatureVerdict::Failed(e) if e.code() == "TRUST_LIST_UNKNOWN_SIGNER"));
+    assert!(
+        matches!(&r.signature, SignatureVerdict::Failed(e) if e.code() == "TRUST_LIST_UNKNOWN_SIGNER")
+    );
     assert!(!r.verifies());
     let r = inspect(&bytes, None, NOW + DAY + 60, DAY);
     let text = r.to_string();
@@ -44,8 +46,15 @@ fn reports_wrong_anchor_staleness_and_unchecked_signature() {
 fn shows_a_revocation_list_and_garbage() {
     let p = Pki::new(Algorithm::Es256);
     let mut l = RevocationList::new(3, NOW, NOW + DAY);
-    l.add(Kid([5; 8]), HashType::Signature, NOW + YEAR, vec![[1; 16], [2; 16]]);
-    let bytes = l.sign(&p.signer.signer().unwrap(), &[p.signer.cert_der.clone()]).unwrap();
+    l.add(
+        Kid([5; 8]),
+        HashType::Signature,
+        NOW + YEAR,
+        vec![[1; 16], [2; 16]],
+    );
+    let bytes = l
+        .sign(&p.signer.signer().unwrap(), &[p.signer.cert_der.clone()])
+        .unwrap();
     let r = inspect(&bytes, Some(&p.csca.cert_der), NOW, DAY);
     let text = r.to_string();
     assert!(r.verifies(), "{text}");

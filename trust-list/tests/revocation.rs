@@ -1,5 +1,5 @@
 //! Signed revocation lists: hash types, refusals of revoked passes, deltas, rollback.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 
@@ -23,7 +23,13 @@ fn computes_the_eu_hash_types_with_the_es256_r_half_rule() {
     let sig: Vec<u8> = (0u8..64).collect();
     let es = revocation_hashes(Some(UVCI), Some("VN"), Algorithm::Es256, &sig);
     assert_eq!(es[0], (HashType::Uci, sha16(UVCI.as_bytes())));
-    assert_eq!(es[1], (HashType::CountryCodeUci, sha16(format!("VN{UVCI}").as_bytes())));
+    assert_eq!(
+        es[1],
+        (
+            HashType::CountryCodeUci,
+            sha16(format!("VN{UVCI}").as_bytes())
+        )
+    );
     assert_eq!(es[2], (HashType::Signature, sha16(&sig[..32])));
     let ed = revocation_hashes(Some(UVCI), None, Algorithm::EdDsa, &sig);
     assert_eq!(ed.len(), 2); // no iss: no COUNTRYCODEUCI
@@ -34,16 +40,18 @@ fn computes_the_eu_hash_types_with_the_es256_r_half_rule() {
 
 /// A real pass signed by the fixture DSC, and its revocation hashes.
 fn real_pass(p: &Pki) -> (Kid, Vec<(HashType, [u8; 16])>) {
-    let mut dcc = wallet_format::Dcc::default();
-    dcc.ver = "1.3.0".into();
-    dcc.dob = "1990-01-01".into();
-    dcc.v = Some(vec![wallet_format::Vaccination {
-        ci: UVCI.into(),
-        co: "VN".into(),
-        dn: 2,
-        sd: 2,
+    let dcc = wallet_format::Dcc {
+        ver: "1.3.0".into(),
+        dob: "1990-01-01".into(),
+        v: Some(vec![wallet_format::Vaccination {
+            ci: UVCI.into(),
+            co: "VN".into(),
+            dn: 2,
+            sd: 2,
+            ..Default::default()
+        }]),
         ..Default::default()
-    }]);
+    };
     assert_eq!(dcc.certificate_type(), Some(CertificateType::Vaccination));
     let claims = Claims {
         iss: Some("VN".into()),
@@ -58,27 +66,38 @@ fn real_pass(p: &Pki) -> (Kid, Vec<(HashType, [u8; 16])>) {
 }
 
 fn signed_full(p: &Pki, list: &RevocationList) -> Vec<u8> {
-    list.sign(&p.signer.signer().unwrap(), &[p.signer.cert_der.clone()]).unwrap()
+    list.sign(&p.signer.signer().unwrap(), &[p.signer.cert_der.clone()])
+        .unwrap()
 }
 
 #[test]
 fn refuses_revoked_uvci_signature_and_countrycode_uvci() {
     let p = Pki::new(Algorithm::Es256);
     let (kid, hashes) = real_pass(&p);
-    for (i, ty) in [HashType::Uci, HashType::CountryCodeUci, HashType::Signature].into_iter().enumerate() {
+    for (i, ty) in [HashType::Uci, HashType::CountryCodeUci, HashType::Signature]
+        .into_iter()
+        .enumerate()
+    {
         let mut list = RevocationList::new(1, NOW, NOW + DAY);
         list.add(kid, ty, NOW + YEAR, vec![hashes[i].1, [0xAB; 16]]);
         let bytes = signed_full(&p, &list);
         let mut state = TrustState::default();
         let v = verify_revocation(&bytes, &p.anchor(), &mut state, &opts(NOW)).unwrap();
-        let RevocationPayload::Full(held) = v.payload else { panic!("not a full list") };
+        let RevocationPayload::Full(held) = v.payload else {
+            panic!("not a full list")
+        };
         assert_eq!(held.is_revoked(&kid, &hashes), Some(ty));
         // Same hash under another kid does not revoke.
         assert_eq!(held.is_revoked(&Kid([0; 8]), &hashes), None);
     }
     // A list that revokes other passes leaves this one valid.
     let mut list = RevocationList::new(1, NOW, NOW + DAY);
-    list.add(kid, HashType::Uci, NOW + YEAR, vec![sha16(b"URN:UVCI:01:VN:OTHER")]);
+    list.add(
+        kid,
+        HashType::Uci,
+        NOW + YEAR,
+        vec![sha16(b"URN:UVCI:01:VN:OTHER")],
+    );
     assert_eq!(list.is_revoked(&kid, &hashes), None);
 }
 
@@ -89,8 +108,11 @@ fn applies_a_delta_and_refuses_one_with_a_wrong_base() {
     let mut state = TrustState::default();
     let mut full = RevocationList::new(10, NOW, NOW + DAY);
     full.add(kid, HashType::Uci, NOW + YEAR, vec![[1; 16], [2; 16]]);
-    let v = verify_revocation(&signed_full(&p, &full), &p.anchor(), &mut state, &opts(NOW)).unwrap();
-    let RevocationPayload::Full(mut held) = v.payload else { panic!() };
+    let v =
+        verify_revocation(&signed_full(&p, &full), &p.anchor(), &mut state, &opts(NOW)).unwrap();
+    let RevocationPayload::Full(mut held) = v.payload else {
+        panic!()
+    };
 
     let group = |hashes: Vec<[u8; 16]>| RevocationGroup {
         kid,
@@ -106,9 +128,13 @@ fn applies_a_delta_and_refuses_one_with_a_wrong_base() {
         added: vec![group(vec![[3; 16]])],
         removed: vec![group(vec![[1; 16]])],
     };
-    let bytes = delta.sign(&p.signer.signer().unwrap(), &[p.signer.cert_der.clone()]).unwrap();
+    let bytes = delta
+        .sign(&p.signer.signer().unwrap(), &[p.signer.cert_der.clone()])
+        .unwrap();
     let v = verify_revocation(&bytes, &p.anchor(), &mut state, &opts(NOW + 3600)).unwrap();
-    let RevocationPayload::Delta(d) = v.payload else { panic!("not a delta") };
+    let RevocationPayload::Delta(d) = v.payload else {
+        panic!("not a delta")
+    };
     // A copy of the held list at sequence 10 for the wrong-base case below.
     let mut other = held.clone();
     held.apply_delta(&d).unwrap();
@@ -125,7 +151,10 @@ fn applies_a_delta_and_refuses_one_with_a_wrong_base() {
     let mut skip = d.clone();
     skip.base_sequence = 12;
     skip.sequence = 13;
-    assert_eq!(other.apply_delta(&skip).unwrap_err().code(), "REVOCATION_LIST_DELTA_BASE_MISMATCH");
+    assert_eq!(
+        other.apply_delta(&skip).unwrap_err().code(),
+        "REVOCATION_LIST_DELTA_BASE_MISMATCH"
+    );
 }
 
 #[test]
@@ -145,13 +174,19 @@ fn rejects_revocation_rollback_forgery_and_expiry() {
     let err = verify_revocation(&forged, &p.anchor(), &mut state, &opts(NOW)).unwrap_err();
     assert_eq!(err.code(), "REVOCATION_LIST_UNKNOWN_SIGNER");
 
-    let err = verify_revocation(&newer, &p.anchor(), &mut TrustState::default(), &opts(NOW + 4 * DAY))
-        .unwrap_err();
+    let err = verify_revocation(
+        &newer,
+        &p.anchor(),
+        &mut TrustState::default(),
+        &opts(NOW + 4 * DAY),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "REVOCATION_LIST_EXPIRED");
 
     // A trust list is not a revocation list.
     let tl = p.signed(&p.list(1, NOW, NOW + DAY));
-    let err = verify_revocation(&tl, &p.anchor(), &mut TrustState::default(), &opts(NOW)).unwrap_err();
+    let err =
+        verify_revocation(&tl, &p.anchor(), &mut TrustState::default(), &opts(NOW)).unwrap_err();
     assert_eq!(err.code(), "REVOCATION_LIST_MALFORMED");
 }
 

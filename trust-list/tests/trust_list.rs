@@ -1,6 +1,6 @@
 //! Signed trust list: acceptance and every refusal (forged, wrong signer, rollback, expiry),
 //! staleness within grace, anchor rotation.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 
@@ -27,7 +27,13 @@ fn accepts_signed_list_and_exposes_keys_by_kid() {
     assert!(c[0].allowed.contains(CertificateType::Vaccination));
     assert!(!c[0].allowed.contains(CertificateType::Test));
     assert_eq!(c[0].source.name(), "signed-list");
-    assert_eq!(state.seen(trust_list::ListKind::TrustList).unwrap().sequence, 1);
+    assert_eq!(
+        state
+            .seen(trust_list::ListKind::TrustList)
+            .unwrap()
+            .sequence,
+        1
+    );
 }
 
 #[test]
@@ -59,8 +65,8 @@ fn rejects_list_with_flipped_signature_byte() {
     let mut bytes = p.signed(&p.list(1, NOW, NOW + 7 * DAY));
     let last = bytes.len() - 1;
     bytes[last] ^= 0x01;
-    let err = verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW))
-        .unwrap_err();
+    let err =
+        verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW)).unwrap_err();
     assert_eq!(err.code(), "TRUST_LIST_SIGNATURE_INVALID");
 }
 
@@ -69,8 +75,13 @@ fn rejects_list_signed_by_a_key_not_chaining_to_the_anchor() {
     let ours = Pki::new(Algorithm::Es256);
     let attacker = Pki::new(Algorithm::Es256); // own CSCA + list signer, same names
     let bytes = attacker.signed(&attacker.list(1, NOW, NOW + 7 * DAY));
-    let err = verify_trust_list(&bytes, &ours.anchor(), &mut TrustState::default(), &opts(NOW))
-        .unwrap_err();
+    let err = verify_trust_list(
+        &bytes,
+        &ours.anchor(),
+        &mut TrustState::default(),
+        &opts(NOW),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "TRUST_LIST_UNKNOWN_SIGNER");
 }
 
@@ -82,8 +93,8 @@ fn rejects_list_signed_by_a_dsc_of_the_anchor() {
     let bytes = list
         .sign(&p.dsc.signer().unwrap(), &[p.dsc.cert_der.clone()])
         .unwrap();
-    let err = verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW))
-        .unwrap_err();
+    let err =
+        verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW)).unwrap_err();
     assert_eq!(err.code(), "TRUST_LIST_UNKNOWN_SIGNER");
 }
 
@@ -101,8 +112,8 @@ fn rejects_list_whose_x5chain_names_another_certificate_than_the_signing_key() {
         .list(1, NOW, NOW + 7 * DAY)
         .sign(&other.signer().unwrap(), &[p.signer.cert_der.clone()])
         .unwrap();
-    let err = verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW))
-        .unwrap_err();
+    let err =
+        verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW)).unwrap_err();
     assert_eq!(err.code(), "TRUST_LIST_SIGNATURE_INVALID");
 }
 
@@ -152,16 +163,25 @@ fn reports_stale_list_within_grace_and_refuses_it_beyond_grace() {
     let p = Pki::new(Algorithm::Es256);
     let bytes = p.signed(&p.list(1, NOW, NOW + 7 * DAY));
     // One day past valid_until, grace two days: usable, stale.
-    let v = verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW + 8 * DAY))
-        .unwrap();
+    let v = verify_trust_list(
+        &bytes,
+        &p.anchor(),
+        &mut TrustState::default(),
+        &opts(NOW + 8 * DAY),
+    )
+    .unwrap();
     assert_eq!(v.freshness, Freshness::StaleWithinGrace { stale_for: DAY });
     let mut store = TrustStore::new();
     store.add_signed_list(&v);
     assert!(store.any_stale());
     // Three days past: beyond grace.
-    let err =
-        verify_trust_list(&bytes, &p.anchor(), &mut TrustState::default(), &opts(NOW + 10 * DAY))
-            .unwrap_err();
+    let err = verify_trust_list(
+        &bytes,
+        &p.anchor(),
+        &mut TrustState::default(),
+        &opts(NOW + 10 * DAY),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "TRUST_LIST_EXPIRED");
     // No grace at all: one second late is refused.
     let mut o = opts(NOW + 7 * DAY + 1);
@@ -225,7 +245,8 @@ fn rotates_anchor_announced_by_a_verified_list() {
     // From now on the old anchor is retired: a newer list signed under it is refused.
     let mut state = TrustState::load(dir.path()).unwrap();
     let stale_root = old.signed(&old.list(3, NOW + 2 * DAY, NOW + 9 * DAY));
-    let err = verify_trust_list(&stale_root, &pinned, &mut state, &opts(NOW + 2 * DAY)).unwrap_err();
+    let err =
+        verify_trust_list(&stale_root, &pinned, &mut state, &opts(NOW + 2 * DAY)).unwrap_err();
     assert_eq!(err.code(), "TRUST_LIST_UNKNOWN_SIGNER");
     // And the new one keeps working.
     let l4 = new.signed(&new.list(4, NOW + 3 * DAY, NOW + 10 * DAY));
@@ -260,8 +281,13 @@ fn reports_entries_whose_kid_does_not_match_their_certificate() {
     let mut bad = l.entries[0].clone();
     bad.kid = wallet_format::Kid([0; 8]);
     l.entries.push(bad);
-    let v = verify_trust_list(&p.signed(&l), &p.anchor(), &mut TrustState::default(), &opts(NOW))
-        .unwrap();
+    let v = verify_trust_list(
+        &p.signed(&l),
+        &p.anchor(),
+        &mut TrustState::default(),
+        &opts(NOW),
+    )
+    .unwrap();
     assert_eq!(v.keys.len(), 1);
     assert_eq!(v.rejected.len(), 1);
     assert_eq!(v.rejected[0].index, 1);
@@ -281,8 +307,13 @@ fn accepts_bare_public_key_entries_for_non_x509_issuers() {
         not_before: NOW - DAY,
         not_after: NOW + YEAR,
     });
-    let v = verify_trust_list(&p.signed(&l), &p.anchor(), &mut TrustState::default(), &opts(NOW))
-        .unwrap();
+    let v = verify_trust_list(
+        &p.signed(&l),
+        &p.anchor(),
+        &mut TrustState::default(),
+        &opts(NOW),
+    )
+    .unwrap();
     let mut store = TrustStore::new();
     store.add_signed_list(&v);
     let c = store.candidates(&wallet_format::Kid([7; 8]));
@@ -303,5 +334,8 @@ fn state_file_is_written_atomically_and_rejects_garbage() {
     assert!(!dir.path().join("vaxcert-trust-state.json.tmp").exists());
     assert_eq!(TrustState::load(dir.path()).unwrap(), s);
     std::fs::write(dir.path().join(trust_list::state::STATE_FILE), b"{not json").unwrap();
-    assert_eq!(TrustState::load(dir.path()).unwrap_err().code(), "TRUST_STATE_MALFORMED");
+    assert_eq!(
+        TrustState::load(dir.path()).unwrap_err().code(),
+        "TRUST_STATE_MALFORMED"
+    );
 }

@@ -1,6 +1,6 @@
 //! Test fixtures generated at test time with the crate's own `pki` module (real X.509, real
 //! signatures). No private key is stored in the repository.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
 
 use trust_list::list::{TrustList, TrustListEntry, VerifyOptions};
 use trust_list::pki::{self, CertSpec, CertifiedKey};
@@ -20,8 +20,11 @@ pub struct Pki {
 
 impl Pki {
     pub fn new(alg: Algorithm) -> Pki {
-        let csca = pki::generate_csca(alg, &CertSpec::new("VN", "VN CSCA", NOW - YEAR, NOW + 10 * YEAR))
-            .unwrap();
+        let csca = pki::generate_csca(
+            alg,
+            &CertSpec::new("VN", "VN CSCA", NOW - YEAR, NOW + 10 * YEAR),
+        )
+        .unwrap();
         let signer = pki::generate_list_signer(
             &csca,
             alg,
@@ -54,8 +57,11 @@ impl Pki {
 
     /// Signed by the list signer.
     pub fn signed(&self, list: &TrustList) -> Vec<u8> {
-        list.sign(&self.signer.signer().unwrap(), &[self.signer.cert_der.clone()])
-            .unwrap()
+        list.sign(
+            &self.signer.signer().unwrap(),
+            &[self.signer.cert_der.clone()],
+        )
+        .unwrap()
     }
 }
 
