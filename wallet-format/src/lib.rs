@@ -25,6 +25,7 @@ pub mod error;
 pub mod hc1;
 pub mod limits;
 pub mod payload;
+pub mod profile;
 pub mod qr;
 pub mod schema;
 pub mod signing;
