@@ -1,1 +1,22 @@
-fn main() {}
+//! `vaxcert-issuer`: see `issuer::cli`.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = issuer::cli::Cli::parse();
+    match issuer::cli::run(cli).await {
+        Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("error [{}]: {e}", e.code());
+            std::process::ExitCode::from(2)
+        }
+    }
+}

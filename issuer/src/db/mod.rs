@@ -1,0 +1,108 @@
+//! The database layer: one enum over a SQLite pool and a PostgreSQL pool, with the same SQL
+//! text for both (placeholders `$1..$n` work in both; types are TEXT, BIGINT and bytes only).
+//! [`with_db!`] runs one block of code against whichever pool is configured.
+//!
+//! Migrations live in `issuer/migrations/{sqlite,postgres}` and are kept equivalent
+//! (spec/issuer.md §Data model).
+
+pub mod store;
+
+use crate::error::{Error, Result};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The configured database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// Embedded SQLite file (development, single node). One writer connection: SQLite
+    /// serialises writers anyway, and a single connection avoids busy-upgrade failures.
+    Sqlite(SqlitePool),
+    /// PostgreSQL (production, several replicas).
+    Postgres(PgPool),
+}
+
+/// Run `$body` with `$pool` bound to the concrete pool of `$db` (same SQL for both).
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+impl Db {
+    /// Connect to `url` (`sqlite:PATH` / `sqlite://PATH` or `postgres://…`) and run migrations.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Db::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(60))
+                .connect_with(opts)
+                .await?;
+            Db::Sqlite(pool)
+        } else {
+            return Err(Error::Config(
+                "database url must start with sqlite: or postgres://".into(),
+            ));
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Apply the migrations of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A cheap round trip (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        with_db!(self, |p| {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Close the pool (graceful shutdown).
+    pub async fn close(&self) {
+        with_db!(self, |p| p.close().await)
+    }
+}
+
+/// Whether an error is a unique-constraint violation (used for retry on concurrent appends).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.is_unique_violation(),
+        _ => false,
+    }
+}

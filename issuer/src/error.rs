@@ -1,0 +1,113 @@
+//! The one error type of the issuer. Every variant maps to an HTTP status and a stable
+//! machine code (spec/issuer.md §Errors); messages are lowercase and never carry personal data.
+
+use serde::Serialize;
+
+/// One field-level validation failure (`422`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `person.date_of_birth`.
+    pub field: String,
+    /// Why it was rejected (lowercase, no echo of the value).
+    pub reason: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What went wrong in the issuer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The body is not JSON, or not a JSON object.
+    #[error("the request body is not a valid json object")]
+    MalformedJson,
+    /// The request is well-formed but some fields are invalid.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// No, expired or unknown bearer token.
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    /// The token's role or facility may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The thing does not exist (or the caller may not know it exists).
+    #[error("not found")]
+    NotFound,
+    /// Same facility record id, different content.
+    #[error("this facility record id was already used with different content")]
+    IdempotencyConflict,
+    /// The state does not allow the operation (e.g. correcting a superseded record).
+    #[error("conflict: {0}")]
+    StateConflict(&'static str),
+    /// Holder retrieval: wrong code / unknown person.
+    #[error("national id, date of birth or retrieval code do not match")]
+    RetrievalFailed,
+    /// Holder retrieval locked after too many wrong attempts.
+    #[error("too many wrong attempts; retrieval is locked for a while")]
+    RetrievalLocked,
+    /// No DSC is available for signing.
+    #[error("no document signer key is available")]
+    NoSigningKey,
+    /// Configuration or key files are missing or wrong.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// Database failure.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    /// Migration failure.
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Wire-format failure (signing, encoding).
+    #[error("certificate encoding failed")]
+    Format(#[from] wallet_format::Error),
+    /// Trust-list failure (X.509, list signing).
+    #[error("trust list error")]
+    TrustList(#[from] trust_list::error::Error),
+    /// File I/O.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Any other internal failure (detail is logged, never returned).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::MalformedJson => "MALFORMED_JSON",
+            Error::Validation(_) => "VALIDATION_FAILED",
+            Error::Unauthenticated => "UNAUTHENTICATED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::NotFound => "NOT_FOUND",
+            Error::IdempotencyConflict => "IDEMPOTENCY_CONFLICT",
+            Error::StateConflict(_) => "STATE_CONFLICT",
+            Error::RetrievalFailed => "RETRIEVAL_FAILED",
+            Error::RetrievalLocked => "RETRIEVAL_LOCKED",
+            Error::NoSigningKey => "NO_SIGNING_KEY",
+            Error::Config(_) => "CONFIG_INVALID",
+            Error::Database(_)
+            | Error::Migrate(_)
+            | Error::Format(_)
+            | Error::TrustList(_)
+            | Error::Io(_)
+            | Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Shorthand for a one-field validation error.
+    pub fn field(field: &str, reason: &str) -> Error {
+        Error::Validation(vec![FieldError::new(field, reason)])
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

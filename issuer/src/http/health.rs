@@ -1,0 +1,73 @@
+//! `/healthz` (process alive), `/readyz` (database reachable, a signing key available),
+//! `/metrics` (Prometheus text).
+
+use super::AppState;
+use crate::error::Result;
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use std::sync::atomic::Ordering;
+
+/// Routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(s): State<AppState>) -> Result<&'static str> {
+    s.issuer.db.ping().await?;
+    s.issuer.keys.current_signer(&s.issuer.db).await?;
+    Ok("ready\n")
+}
+
+async fn metrics(
+    State(s): State<AppState>,
+) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let m = &s.metrics;
+    let mut out = String::new();
+    for (name, help, v) in [
+        (
+            "vaxcert_certificates_issued_total",
+            "certificates issued",
+            &m.issued,
+        ),
+        (
+            "vaxcert_submissions_replayed_total",
+            "idempotent retries answered",
+            &m.replayed,
+        ),
+        (
+            "vaxcert_submissions_rejected_total",
+            "submissions rejected (4xx)",
+            &m.rejected,
+        ),
+        (
+            "vaxcert_certificates_revoked_total",
+            "revocation calls",
+            &m.revoked,
+        ),
+        (
+            "vaxcert_internal_errors_total",
+            "internal errors",
+            &m.errors,
+        ),
+    ] {
+        out.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+            v.load(Ordering::Relaxed)
+        ));
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        out,
+    )
+}

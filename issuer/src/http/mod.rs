@@ -1,0 +1,79 @@
+//! The HTTP API (spec/openapi.yaml). One module per resource, each with `router()`; errors
+//! map to status + stable code in [`error`].
+
+pub mod auth;
+pub mod certificates;
+pub mod error;
+pub mod health;
+pub mod holder;
+pub mod keys;
+pub mod trust;
+pub mod vaccinations;
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::issue::Issuer;
+use axum::body::Bytes;
+use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Largest accepted request body.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Counters exported at `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub issued: AtomicU64,
+    pub replayed: AtomicU64,
+    pub rejected: AtomicU64,
+    pub revoked: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+impl Metrics {
+    /// Increment a counter.
+    pub fn inc(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The issuance core.
+    pub issuer: Arc<Issuer>,
+    /// The clock (injected so tests can move time).
+    pub clock: Arc<dyn Clock>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Now, unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(vaccinations::router())
+        .merge(certificates::router())
+        .merge(holder::router())
+        .merge(trust::router())
+        .merge(keys::router())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// Parse a JSON body: syntax errors and non-objects are `400 MALFORMED_JSON`.
+pub fn json_body(body: &Bytes) -> Result<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| Error::MalformedJson)?;
+    if !v.is_object() {
+        return Err(Error::MalformedJson);
+    }
+    Ok(v)
+}

@@ -1,0 +1,307 @@
+//! Bulk import of historical records (`vaxcert-issuer import FILE`, spec/issuer.md §Bulk
+//! import): CSV or NDJSON, streamed, validated row by row, issued in transactions of
+//! [`BATCH`] rows with parallel signing. Resumable: re-running the same file answers rows
+//! already imported as idempotent retries, so a crash or Ctrl-C never duplicates anything.
+//! Every rejected row goes to the rejects file (NDJSON: line, record id, code, reason).
+
+use crate::error::{Error, Result};
+use crate::input::parse_submission;
+use crate::issue::Issuer;
+use serde_json::{json, Map, Value};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Rows per transaction.
+pub const BATCH: usize = 1000;
+/// Longest accepted line (bytes); longer rows are rejected, not loaded.
+pub const MAX_LINE: usize = 16 * 1024;
+
+/// CSV columns, in this order in the header (any order is accepted; unknown columns are
+/// rejected at the header).
+pub const CSV_COLUMNS: &[&str] = &[
+    "facility_id",
+    "facility_record_id",
+    "national_id",
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "target",
+    "vaccine_type",
+    "product",
+    "manufacturer",
+    "dose_number",
+    "series_total",
+    "date",
+    "country",
+    "lot",
+];
+
+/// Input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated with a header row.
+    Csv,
+    /// One JSON object per line, same shape as `POST /v1/vaccinations`.
+    Ndjson,
+}
+
+impl Format {
+    /// From the file extension (`.csv`; `.ndjson`/`.jsonl`).
+    pub fn from_path(p: &Path) -> Option<Format> {
+        match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Rows read.
+    pub rows: u64,
+    /// Newly issued (or recorded) in this run.
+    pub issued: u64,
+    /// Already present from an earlier run (idempotent replay).
+    pub already_present: u64,
+    /// Rejected (written to the rejects file).
+    pub rejected: u64,
+}
+
+/// Options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where rejected rows go (default `FILE.rejects.ndjson`).
+    pub rejects: PathBuf,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// Rows per transaction.
+    pub batch: usize,
+}
+
+impl Options {
+    /// Defaults for `file`.
+    pub fn for_file(file: &Path) -> Options {
+        let mut r = file.as_os_str().to_owned();
+        r.push(".rejects.ndjson");
+        Options {
+            rejects: PathBuf::from(r),
+            progress: true,
+            batch: BATCH,
+        }
+    }
+}
+
+fn csv_row_to_json(headers: &[String], rec: &csv::StringRecord) -> Value {
+    let mut top = Map::new();
+    let mut person = Map::new();
+    for (h, v) in headers.iter().zip(rec.iter()) {
+        if v.is_empty() {
+            continue;
+        }
+        let val = match h.as_str() {
+            "dose_number" | "series_total" => v
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::from(v)),
+            _ => Value::from(v),
+        };
+        match h.as_str() {
+            "national_id" | "family_name" | "given_name" | "date_of_birth" => {
+                person.insert(h.clone(), val);
+            }
+            _ => {
+                top.insert(h.clone(), val);
+            }
+        }
+    }
+    top.insert("person".into(), Value::Object(person));
+    Value::Object(top)
+}
+
+struct Rejects {
+    out: BufWriter<std::fs::File>,
+    count: u64,
+}
+
+impl Rejects {
+    fn reject(&mut self, line: u64, record: Option<&str>, e: &Error) -> Result<()> {
+        let fields = match e {
+            Error::Validation(f) => serde_json::to_value(f).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        let row = json!({"line": line, "facility_record_id": record, "code": e.code(),
+                         "reason": e.to_string(), "fields": fields});
+        writeln!(self.out, "{row}")?;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// Import `file` into `issuer`.
+pub async fn run(issuer: &Issuer, file: &Path, opts: &Options, now: i64) -> Result<Summary> {
+    let format = Format::from_path(file)
+        .ok_or_else(|| Error::Config("import file must end in .csv, .ndjson or .jsonl".into()))?;
+    let f = std::fs::File::open(file)?;
+    let total = f.metadata()?.len();
+    let bar = if opts.progress {
+        let b = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+        ) {
+            b.set_style(style);
+        }
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(f));
+    let mut rejects = Rejects {
+        out: BufWriter::new(std::fs::File::create(&opts.rejects)?),
+        count: 0,
+    };
+    let actor = format!(
+        "import:{}",
+        file.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    );
+    let mut summary = Summary::default();
+    let mut pending: Vec<(u64, crate::input::DoseInput)> = Vec::with_capacity(opts.batch);
+
+    let handle_value = |line: u64,
+                        v: std::result::Result<Value, Error>,
+                        pending: &mut Vec<(u64, crate::input::DoseInput)>,
+                        rejects: &mut Rejects|
+     -> Result<()> {
+        let record = v
+            .as_ref()
+            .ok()
+            .and_then(|v| v.get("facility_record_id"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match v.and_then(|v| parse_submission(&v, now)) {
+            Ok(input) => pending.push((line, input)),
+            Err(e) => rejects.reject(line, record.as_deref(), &e)?,
+        }
+        Ok(())
+    };
+
+    match format {
+        Format::Ndjson => {
+            let mut n = 0u64;
+            for l in reader.lines() {
+                n += 1;
+                summary.rows += 1;
+                let v = match l {
+                    Ok(t) if t.len() > MAX_LINE => Err(Error::MalformedJson),
+                    Ok(t) if t.trim().is_empty() => {
+                        summary.rows -= 1;
+                        continue;
+                    }
+                    Ok(t) => serde_json::from_str::<Value>(&t).map_err(|_| Error::MalformedJson),
+                    Err(_) => Err(Error::MalformedJson),
+                };
+                handle_value(n, v, &mut pending, &mut rejects)?;
+                if pending.len() >= opts.batch {
+                    flush(
+                        issuer,
+                        &actor,
+                        &mut pending,
+                        &mut summary,
+                        &mut rejects,
+                        now,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Format::Csv => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(reader.take(u64::MAX));
+            let headers: Vec<String> = rdr
+                .headers()
+                .map_err(|e| Error::Config(format!("csv header: {e}")))?
+                .iter()
+                .map(|h| h.trim().to_string())
+                .collect();
+            if let Some(bad) = headers.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
+                return Err(Error::Config(format!("unknown csv column {bad:?}")));
+            }
+            let mut rec = csv::StringRecord::new();
+            let mut n = 1u64;
+            loop {
+                n += 1;
+                match rdr.read_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        summary.rows += 1;
+                        let v = if rec.len() != headers.len() {
+                            Err(Error::Validation(vec![crate::error::FieldError::new(
+                                "row",
+                                format!("has {} fields, header has {}", rec.len(), headers.len()),
+                            )]))
+                        } else {
+                            Ok(csv_row_to_json(&headers, &rec))
+                        };
+                        handle_value(n, v, &mut pending, &mut rejects)?;
+                    }
+                    Err(_) => {
+                        summary.rows += 1;
+                        rejects.reject(n, None, &Error::MalformedJson)?;
+                    }
+                }
+                if pending.len() >= opts.batch {
+                    flush(
+                        issuer,
+                        &actor,
+                        &mut pending,
+                        &mut summary,
+                        &mut rejects,
+                        now,
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    flush(
+        issuer,
+        &actor,
+        &mut pending,
+        &mut summary,
+        &mut rejects,
+        now,
+    )
+    .await?;
+    rejects.out.flush()?;
+    summary.rejected = rejects.count;
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+async fn flush(
+    issuer: &Issuer,
+    actor: &str,
+    pending: &mut Vec<(u64, crate::input::DoseInput)>,
+    summary: &mut Summary,
+    rejects: &mut Rejects,
+    now: i64,
+) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let inputs: Vec<_> = pending.iter().map(|(_, i)| i.clone()).collect();
+    let results = issuer.issue_batch(&inputs, actor, now).await?;
+    for ((line, input), r) in pending.iter().zip(results) {
+        match r {
+            Ok(o) if o.replayed => summary.already_present += 1,
+            Ok(_) => summary.issued += 1,
+            Err(e) => rejects.reject(*line, Some(&input.facility_record_id), &e)?,
+        }
+    }
+    rejects.out.flush()?;
+    pending.clear();
+    Ok(())
+}

@@ -1,0 +1,975 @@
+//! The issuance core (spec/issuer.md §Flows): issue a dose, correct a dose or a person,
+//! revoke, revoke everything of a DSC, holder retrieval. Every operation is one database
+//! transaction that also appends to the audit log; HTTP handlers and the bulk importer call
+//! [`Issuer`] and nothing else.
+
+use crate::audit;
+use crate::db::store::{CertRow, DoseRow, PersonRow, Store};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::ident::Ident;
+use crate::input::{DoseFields, DoseInput, PersonInput};
+use crate::keys::Keys;
+use crate::valuesets;
+use crate::with_db;
+use serde::Serialize;
+use std::sync::Arc;
+use wallet_format::uvci::Uvci;
+use wallet_format::{Claims, Dcc, KeySigner, Name, Signer, Vaccination};
+
+/// Holder retrieval: wrong attempts before lock-out.
+pub const MAX_FAILED_ATTEMPTS: i64 = 5;
+/// Holder retrieval: lock-out duration (seconds).
+pub const LOCKOUT_SECONDS: i64 = 15 * 60;
+
+/// Issuer settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Issuing country (UVCI and `co` default), `VN`.
+    pub country: String,
+    /// The `is` field of the certificate.
+    pub issuer_name: String,
+    /// Certificate validity from issuance, in days.
+    pub validity_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            country: "VN".into(),
+            issuer_name: "Ministry of Health of Viet Nam".into(),
+            validity_days: 365,
+        }
+    }
+}
+
+/// Why a certificate is revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeReason {
+    /// Issued by mistake.
+    Error,
+    /// Fraudulent.
+    Fraud,
+    /// Its DSC key is compromised.
+    KeyCompromise,
+    /// Superseded by a corrected certificate.
+    Correction,
+}
+
+impl RevokeReason {
+    /// Wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RevokeReason::Error => "error",
+            RevokeReason::Fraud => "fraud",
+            RevokeReason::KeyCompromise => "key_compromise",
+            RevokeReason::Correction => "correction",
+        }
+    }
+
+    /// Parse the reasons a caller may give.
+    pub fn from_name(s: &str) -> Option<RevokeReason> {
+        match s {
+            "error" => Some(RevokeReason::Error),
+            "fraud" => Some(RevokeReason::Fraud),
+            "key_compromise" => Some(RevokeReason::KeyCompromise),
+            _ => None,
+        }
+    }
+}
+
+/// The certificate as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CertView {
+    pub uvci: String,
+    pub hc1: String,
+    /// `partial`, `complete` or `booster`.
+    pub status: String,
+    pub dose_number: i64,
+    pub series_total: i64,
+    pub kid: String,
+    pub issued_at: String,
+    pub expires_at: String,
+    /// `current`, `superseded` or `revoked`.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+}
+
+/// Unix seconds as RFC 3339 (UTC).
+pub fn rfc3339_pub(t: i64) -> String {
+    rfc3339(t)
+}
+
+fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+impl From<&CertRow> for CertView {
+    fn from(c: &CertRow) -> Self {
+        CertView {
+            uvci: c.uvci.clone(),
+            hc1: c.hc1.clone(),
+            status: c.status.clone(),
+            dose_number: c.dn,
+            series_total: c.sd,
+            kid: c.kid.clone(),
+            issued_at: rfc3339(c.issued_at),
+            expires_at: rfc3339(c.expires_at),
+            state: c.state.clone(),
+            revoke_reason: c.revoke_reason.clone(),
+            replaced_by: c.replaced_by.clone(),
+        }
+    }
+}
+
+/// Result of issuing (and of a retry).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IssueOutcome {
+    /// Our record id of the dose.
+    pub record_id: String,
+    /// The holder's retrieval code (only on the submission that created the person).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieval_code: Option<String>,
+    /// The certificate the person holds after this dose.
+    pub certificate: CertView,
+    /// True when this answers a retry (nothing new was written).
+    #[serde(skip)]
+    pub replayed: bool,
+}
+
+/// The status of a dose: partial (dn < sd), booster (dn above the product's primary
+/// series), complete otherwise.
+pub fn status_of(dn: i64, sd: i64, product: &str) -> &'static str {
+    let primary = valuesets::primary_series(product).unwrap_or(sd);
+    if dn < sd {
+        "partial"
+    } else if dn > primary {
+        "booster"
+    } else {
+        "complete"
+    }
+}
+
+/// The dose a person's certificate reflects: highest dose number, then latest date, then
+/// latest upload. A lower dose uploaded late never wins.
+pub fn best_dose(doses: &[DoseRow]) -> Option<&DoseRow> {
+    doses
+        .iter()
+        .filter(|d| d.state == "active")
+        .max_by(|a, b| (a.dn, &a.dt, a.created_at, &a.id).cmp(&(b.dn, &b.dt, b.created_at, &b.id)))
+}
+
+/// A certificate signed outside the database transaction, ready to insert.
+struct Signed {
+    uvci: String,
+    hc1: String,
+    kid: String,
+    dn: i64,
+    sd: i64,
+    status: &'static str,
+    issued_at: i64,
+    expires_at: i64,
+}
+
+/// The issuing service core.
+pub struct Issuer {
+    /// Database.
+    pub db: Db,
+    /// Keys.
+    pub keys: Arc<Keys>,
+    /// Person-identifier hashing.
+    pub ident: Ident,
+    /// Settings.
+    pub settings: Settings,
+}
+
+impl std::fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("db", &self.db.backend())
+            .finish()
+    }
+}
+
+/// Generate a fresh UVCI.
+pub fn new_uvci(country: &str) -> Result<String> {
+    let opaque = uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .to_ascii_uppercase();
+    Uvci::new(country, &opaque)
+        .map(|u| u.as_str().to_string())
+        .map_err(|_| Error::Internal("uvci generation".into()))
+}
+
+impl Issuer {
+    /// Build from parts.
+    pub fn new(db: Db, keys: Arc<Keys>, settings: Settings) -> Issuer {
+        let ident = Ident::new(&keys.person_secret);
+        Issuer {
+            db,
+            keys,
+            ident,
+            settings,
+        }
+    }
+
+    /// Sign a certificate for `dose` of `person` (pure CPU; no database).
+    fn sign(
+        &self,
+        signer: &KeySigner,
+        person: &PersonInput,
+        dose: &DoseFields,
+        now: i64,
+    ) -> Result<Signed> {
+        let uvci = new_uvci(&self.settings.country)?;
+        let expires_at = now + self.settings.validity_days * 86_400;
+        let given_t = person
+            .given_name
+            .as_deref()
+            .map(wallet_format::transliterate::icao)
+            .filter(|s| !s.is_empty());
+        let claims = Claims {
+            iss: Some(self.settings.country.clone()),
+            iat: Some(now),
+            exp: Some(expires_at),
+            dcc: Dcc {
+                ver: "1.3.0".into(),
+                nam: Name {
+                    family: Some(person.family_name.clone()),
+                    given: person.given_name.clone(),
+                    family_t: Some(wallet_format::transliterate::icao(&person.family_name)),
+                    given_t,
+                },
+                dob: person.date_of_birth.clone(),
+                v: Some(vec![Vaccination {
+                    tg: dose.target.clone(),
+                    vp: dose.vaccine_type.clone(),
+                    mp: dose.product.clone(),
+                    ma: dose.manufacturer.clone(),
+                    dn: u32::try_from(dose.dose_number).unwrap_or(1),
+                    sd: u32::try_from(dose.series_total).unwrap_or(1),
+                    dt: dose.date.clone(),
+                    co: dose.country.clone(),
+                    issuer: self.settings.issuer_name.clone(),
+                    ci: uvci.clone(),
+                }]),
+                ..Dcc::default()
+            },
+        };
+        let hc1 = wallet_format::encode(&claims, signer)?;
+        Ok(Signed {
+            uvci,
+            hc1,
+            kid: signer.kid().to_base64(),
+            dn: dose.dose_number,
+            sd: dose.series_total,
+            status: status_of(dose.dose_number, dose.series_total, &dose.product),
+            issued_at: now,
+            expires_at,
+        })
+    }
+
+    fn person_input(p: &PersonRow, national_id: &str) -> PersonInput {
+        PersonInput {
+            national_id: national_id.to_string(),
+            family_name: p.family_name.clone().unwrap_or_default(),
+            given_name: p.given_name.clone(),
+            date_of_birth: p.dob.clone(),
+        }
+    }
+
+    fn dose_fields(d: &DoseRow) -> DoseFields {
+        DoseFields {
+            target: d.tg.clone(),
+            vaccine_type: d.vp.clone(),
+            product: d.mp.clone(),
+            manufacturer: d.ma.clone(),
+            dose_number: d.dn,
+            series_total: d.sd,
+            date: d.dt.clone(),
+            country: d.co.clone(),
+            lot: d.lot.clone(),
+        }
+    }
+
+    async fn replay<C: Store>(
+        &self,
+        conn: &mut C,
+        existing: &DoseRow,
+        hash: &[u8],
+    ) -> Result<IssueOutcome> {
+        if existing.content_hash != hash {
+            return Err(Error::IdempotencyConflict);
+        }
+        let uvci = existing.response_uvci.as_deref().ok_or(Error::NotFound)?;
+        let cert = conn.cert_get(uvci).await?.ok_or(Error::NotFound)?;
+        let person = conn
+            .person_by_id(&existing.person_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok(IssueOutcome {
+            record_id: existing.id.clone(),
+            retrieval_code: (existing.first_issue == 1)
+                .then(|| self.ident.retrieval_code(&person.id, person.rc_version)),
+            certificate: CertView::from(&cert),
+            replayed: true,
+        })
+    }
+
+    /// Issue one dose submitted by facility `input.facility_id` (the caller has been checked).
+    /// Idempotent on (facility, facility record id).
+    pub async fn issue_dose(
+        &self,
+        input: &DoseInput,
+        actor: &str,
+        now: i64,
+    ) -> Result<IssueOutcome> {
+        let hash = input.content_hash();
+        // Fast path for retries.
+        let existing = with_db!(&self.db, |p| {
+            let mut c = p.acquire().await?;
+            match c
+                .dose_by_record(&input.facility_id, &input.facility_record_id)
+                .await?
+            {
+                Some(d) => Some(self.replay(&mut *c, &d, &hash).await),
+                None => None,
+            }
+        });
+        if let Some(r) = existing {
+            return r;
+        }
+        let signer = self.keys.current_signer(&self.db).await?;
+        // Signed speculatively before the transaction (short lock hold); discarded if the dose
+        // turns out not to be the person's best.
+        let signed = self.sign(&signer, &input.person, &input.dose, now)?;
+        let id_hash = self.ident.national_id_hash(&input.person.national_id);
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let r = self
+                .issue_in_tx(
+                    &mut *tx, input, &hash, &id_hash, signed, &signer, actor, now,
+                )
+                .await;
+            match r {
+                Ok(Some(out)) => {
+                    tx.commit().await?;
+                    Ok(out)
+                }
+                Ok(None) => {
+                    // Lost a race with a concurrent identical submission: answer as a retry.
+                    tx.rollback().await?;
+                    let mut c = p.acquire().await?;
+                    let d = c
+                        .dose_by_record(&input.facility_id, &input.facility_record_id)
+                        .await?
+                        .ok_or(Error::NotFound)?;
+                    self.replay(&mut *c, &d, &hash).await
+                }
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    /// Issue many doses in one transaction (bulk import, benchmarks). Signing runs in
+    /// parallel on every core before the transaction; rows already present are answered as
+    /// retries (or `IDEMPOTENCY_CONFLICT`). One outcome per input, in order.
+    pub async fn issue_batch(
+        &self,
+        inputs: &[DoseInput],
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<Result<IssueOutcome>>> {
+        use rayon::prelude::*;
+        let signer = self.keys.current_signer(&self.db).await?;
+        let signed: Vec<Result<Signed>> = inputs
+            .par_iter()
+            .map(|i| self.sign(&signer, &i.person, &i.dose, now))
+            .collect();
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let mut out = Vec::with_capacity(inputs.len());
+            for (input, s) in inputs.iter().zip(signed) {
+                let hash = input.content_hash();
+                if let Some(d) = tx
+                    .dose_by_record(&input.facility_id, &input.facility_record_id)
+                    .await?
+                {
+                    out.push(self.replay(&mut *tx, &d, &hash).await);
+                    continue;
+                }
+                let s = match s {
+                    Ok(s) => s,
+                    Err(e) => {
+                        out.push(Err(e));
+                        continue;
+                    }
+                };
+                let id_hash = self.ident.national_id_hash(&input.person.national_id);
+                match self
+                    .issue_in_tx(&mut *tx, input, &hash, &id_hash, s, &signer, actor, now)
+                    .await?
+                {
+                    Some(o) => out.push(Ok(o)),
+                    None => out.push(Err(Error::IdempotencyConflict)),
+                }
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn issue_in_tx<C: Store>(
+        &self,
+        tx: &mut C,
+        input: &DoseInput,
+        hash: &[u8],
+        id_hash: &[u8],
+        signed: Signed,
+        signer: &KeySigner,
+        actor: &str,
+        now: i64,
+    ) -> Result<Option<IssueOutcome>> {
+        let new_person_id = uuid::Uuid::now_v7().to_string();
+        tx.person_insert_if_absent(
+            &new_person_id,
+            id_hash,
+            Some(&input.person.family_name),
+            input.person.given_name.as_deref(),
+            &input.person.date_of_birth,
+            now,
+        )
+        .await?;
+        let person = tx.person_by_hash(id_hash).await?.ok_or(Error::NotFound)?;
+        tx.person_lock(&person.id, now).await?;
+        let first_issue = person.id == new_person_id;
+        let dose = DoseRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            facility_id: input.facility_id.clone(),
+            facility_record_id: input.facility_record_id.clone(),
+            content_hash: hash.to_vec(),
+            person_id: person.id.clone(),
+            tg: input.dose.target.clone(),
+            vp: input.dose.vaccine_type.clone(),
+            mp: input.dose.product.clone(),
+            ma: input.dose.manufacturer.clone(),
+            dn: input.dose.dose_number,
+            sd: input.dose.series_total,
+            dt: input.dose.date.clone(),
+            co: input.dose.country.clone(),
+            lot: input.dose.lot.clone(),
+            state: "active".into(),
+            response_uvci: None,
+            first_issue: i64::from(first_issue),
+            created_at: now,
+        };
+        if !tx.dose_insert(&dose, now).await? {
+            return Ok(None);
+        }
+        let doses = tx.doses_of_person(&person.id).await?;
+        let best = best_dose(&doses).ok_or(Error::NotFound)?.clone();
+        let current = tx.certs_current_of_person(&person.id).await?;
+        let cert = if best.id == dose.id || current.is_empty() {
+            // The stored person data is authoritative (corrections are explicit).
+            let signed = if best.id == dose.id && !first_issue_differs(&person, &input.person) {
+                signed
+            } else {
+                let p = Self::person_input(&person, &input.person.national_id);
+                self.sign(signer, &p, &Self::dose_fields(&best), now)?
+            };
+            let row = self.store_cert(tx, &person.id, &best, signed).await?;
+            for old in &current {
+                tx.cert_set_state(&old.uvci, "superseded", now, None, Some(&row.uvci))
+                    .await?;
+            }
+            audit::append(
+                tx,
+                now,
+                actor,
+                "issue",
+                &best.id,
+                &format!("uvci={} kid={}", row.uvci, row.kid),
+            )
+            .await?;
+            row
+        } else {
+            // A lower or older dose arrived late: recorded, the held certificate stays.
+            audit::append(
+                tx,
+                now,
+                actor,
+                "record",
+                &dose.id,
+                "no change to current certificate",
+            )
+            .await?;
+            current.last().cloned().ok_or(Error::NotFound)?
+        };
+        tx.dose_set_response(&dose.id, &cert.uvci).await?;
+        Ok(Some(IssueOutcome {
+            record_id: dose.id,
+            retrieval_code: first_issue
+                .then(|| self.ident.retrieval_code(&person.id, person.rc_version)),
+            certificate: CertView::from(&cert),
+            replayed: false,
+        }))
+    }
+
+    async fn store_cert<C: Store>(
+        &self,
+        tx: &mut C,
+        person_id: &str,
+        dose: &DoseRow,
+        s: Signed,
+    ) -> Result<CertRow> {
+        let row = CertRow {
+            uvci: s.uvci,
+            person_id: person_id.to_string(),
+            dose_id: dose.id.clone(),
+            facility_id: dose.facility_id.clone(),
+            kid: s.kid,
+            hc1: s.hc1,
+            dn: s.dn,
+            sd: s.sd,
+            status: s.status.to_string(),
+            issued_at: s.issued_at,
+            expires_at: s.expires_at,
+            state: "current".into(),
+            state_at: None,
+            revoke_reason: None,
+            replaced_by: None,
+        };
+        tx.cert_insert(&row).await?;
+        Ok(row)
+    }
+
+    async fn revoke_in_tx<C: Store>(
+        &self,
+        tx: &mut C,
+        cert: &CertRow,
+        reason: RevokeReason,
+        replaced_by: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        tx.serialize_appends().await?;
+        tx.cert_set_state(&cert.uvci, "revoked", now, Some(reason.name()), replaced_by)
+            .await?;
+        tx.revocation_insert(&cert.uvci, &cert.kid, reason.name(), now)
+            .await?;
+        Ok(())
+    }
+
+    /// Re-issue the person's current certificate(s) from their best dose with new UVCIs,
+    /// revoking the superseded ones ("correction"). Returns the new certificate.
+    async fn reissue_in_tx<C: Store>(
+        &self,
+        tx: &mut C,
+        person: &PersonRow,
+        national_id: &str,
+        signer: &KeySigner,
+        reason: RevokeReason,
+        now: i64,
+    ) -> Result<Option<CertRow>> {
+        let doses = tx.doses_of_person(&person.id).await?;
+        let Some(best) = best_dose(&doses).cloned() else {
+            return Ok(None);
+        };
+        let current = tx.certs_current_of_person(&person.id).await?;
+        let p = Self::person_input(person, national_id);
+        let signed = self.sign(signer, &p, &Self::dose_fields(&best), now)?;
+        let row = self.store_cert(tx, &person.id, &best, signed).await?;
+        for old in &current {
+            self.revoke_in_tx(tx, old, reason, Some(&row.uvci), now)
+                .await?;
+        }
+        Ok(Some(row))
+    }
+
+    /// Correct a dose (`PUT /v1/vaccinations/{record_id}`). `facility` = `Some` restricts to
+    /// that facility's records.
+    pub async fn correct_dose(
+        &self,
+        record_id: &str,
+        facility: Option<&str>,
+        fields: &DoseFields,
+        actor: &str,
+        now: i64,
+    ) -> Result<IssueOutcome> {
+        let signer = self.keys.current_signer(&self.db).await?;
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let mut dose = tx.dose_by_id(record_id).await?.ok_or(Error::NotFound)?;
+            if facility.is_some_and(|f| f != dose.facility_id) {
+                return Err(Error::Forbidden("the record belongs to another facility"));
+            }
+            let person = tx
+                .person_by_id(&dose.person_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            tx.person_lock(&person.id, now).await?;
+            dose.tg = fields.target.clone();
+            dose.vp = fields.vaccine_type.clone();
+            dose.mp = fields.product.clone();
+            dose.ma = fields.manufacturer.clone();
+            dose.dn = fields.dose_number;
+            dose.sd = fields.series_total;
+            dose.dt = fields.date.clone();
+            dose.co = fields.country.clone();
+            dose.lot = fields.lot.clone();
+            // A retry of the original submission is a conflict from now on (content changed).
+            let mut h = dose.content_hash.clone();
+            h.extend_from_slice(b"corrected");
+            dose.content_hash = sha2::Digest::finalize(sha2::Digest::chain_update(
+                <sha2::Sha256 as sha2::Digest>::new(),
+                &h,
+            ))
+            .to_vec();
+            tx.dose_correct(&dose, now).await?;
+            let cert = self
+                .reissue_in_tx(
+                    &mut *tx,
+                    &person,
+                    "",
+                    &signer,
+                    RevokeReason::Correction,
+                    now,
+                )
+                .await?
+                .ok_or(Error::NotFound)?;
+            audit::append(
+                &mut *tx,
+                now,
+                actor,
+                "correct_dose",
+                record_id,
+                &format!("uvci={}", cert.uvci),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(IssueOutcome {
+                record_id: dose.id,
+                retrieval_code: None,
+                certificate: CertView::from(&cert),
+                replayed: false,
+            })
+        })
+    }
+
+    /// Correct the person behind a record (names, date of birth, national id): every current
+    /// certificate is re-issued and the old ones revoked.
+    pub async fn correct_person(
+        &self,
+        record_id: &str,
+        facility: Option<&str>,
+        person_in: &PersonInput,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<CertView>> {
+        let signer = self.keys.current_signer(&self.db).await?;
+        let new_hash = self.ident.national_id_hash(&person_in.national_id);
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let dose = tx.dose_by_id(record_id).await?.ok_or(Error::NotFound)?;
+            if facility.is_some_and(|f| f != dose.facility_id) {
+                return Err(Error::Forbidden("the record belongs to another facility"));
+            }
+            let person = tx
+                .person_by_id(&dose.person_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            tx.person_lock(&person.id, now).await?;
+            if let Some(other) = tx.person_by_hash(&new_hash).await? {
+                if other.id != person.id {
+                    return Err(Error::StateConflict("another person has this national id"));
+                }
+            }
+            tx.person_update(
+                &person.id,
+                &new_hash,
+                Some(&person_in.family_name),
+                person_in.given_name.as_deref(),
+                &person_in.date_of_birth,
+                now,
+            )
+            .await?;
+            let updated = tx.person_by_id(&person.id).await?.ok_or(Error::NotFound)?;
+            let current = tx.certs_current_of_person(&person.id).await?;
+            let mut out = Vec::new();
+            for old in &current {
+                let d = tx.dose_by_id(&old.dose_id).await?.ok_or(Error::NotFound)?;
+                let pi = Self::person_input(&updated, &person_in.national_id);
+                let signed = self.sign(&signer, &pi, &Self::dose_fields(&d), now)?;
+                let row = self.store_cert(&mut *tx, &person.id, &d, signed).await?;
+                self.revoke_in_tx(
+                    &mut *tx,
+                    old,
+                    RevokeReason::Correction,
+                    Some(&row.uvci),
+                    now,
+                )
+                .await?;
+                out.push(CertView::from(&row));
+            }
+            audit::append(
+                &mut *tx,
+                now,
+                actor,
+                "correct_person",
+                record_id,
+                &format!("reissued={}", out.len()),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// Revoke one certificate (ministry).
+    pub async fn revoke(
+        &self,
+        uvci: &str,
+        reason: RevokeReason,
+        actor: &str,
+        now: i64,
+    ) -> Result<CertView> {
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let cert = tx.cert_get(uvci).await?.ok_or(Error::NotFound)?;
+            if cert.state == "revoked" {
+                return Ok(CertView::from(&cert));
+            }
+            self.revoke_in_tx(&mut *tx, &cert, reason, None, now)
+                .await?;
+            audit::append(&mut *tx, now, actor, "revoke", uvci, reason.name()).await?;
+            let cert = tx.cert_get(uvci).await?.ok_or(Error::NotFound)?;
+            tx.commit().await?;
+            Ok(CertView::from(&cert))
+        })
+    }
+
+    /// Key compromise: mark the DSC compromised (dropped from the trust list), rotate if it
+    /// was signing, revoke every certificate it signed, and re-issue the current ones with the
+    /// new DSC. Returns (revoked, re-issued).
+    pub async fn revoke_all_of_dsc(
+        &self,
+        kid: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(usize, usize)> {
+        let dscs = self.keys.list(&self.db).await?;
+        let dsc = dscs.iter().find(|d| d.kid == kid).ok_or(Error::NotFound)?;
+        let was_current = dsc.state == "current";
+        let alg = wallet_format::Algorithm::from_name(&dsc.algorithm).unwrap_or_default();
+        self.keys.mark_compromised(&self.db, kid, now).await?;
+        if was_current {
+            self.keys
+                .rotate(&self.db, alg, &self.settings.country, now)
+                .await?;
+        }
+        let signer = self.keys.current_signer(&self.db).await?;
+        if signer.kid().to_base64() == kid {
+            return Err(Error::NoSigningKey);
+        }
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let certs = tx.certs_current_of_kid(kid).await?;
+            let mut reissued = 0;
+            for c in &certs {
+                if c.state == "current" {
+                    let person = tx
+                        .person_by_id(&c.person_id)
+                        .await?
+                        .ok_or(Error::NotFound)?;
+                    let d = tx.dose_by_id(&c.dose_id).await?.ok_or(Error::NotFound)?;
+                    let pi = Self::person_input(&person, "");
+                    let signed = self.sign(&signer, &pi, &Self::dose_fields(&d), now)?;
+                    let row = self.store_cert(&mut *tx, &person.id, &d, signed).await?;
+                    self.revoke_in_tx(
+                        &mut *tx,
+                        c,
+                        RevokeReason::KeyCompromise,
+                        Some(&row.uvci),
+                        now,
+                    )
+                    .await?;
+                    reissued += 1;
+                } else {
+                    self.revoke_in_tx(&mut *tx, c, RevokeReason::KeyCompromise, None, now)
+                        .await?;
+                }
+            }
+            audit::append(
+                &mut *tx,
+                now,
+                actor,
+                "revoke_dsc",
+                kid,
+                &format!("revoked={} reissued={reissued}", certs.len()),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok((certs.len(), reissued))
+        })
+    }
+
+    /// One certificate by UVCI.
+    pub async fn certificate(&self, uvci: &str) -> Result<CertRow> {
+        with_db!(&self.db, |p| {
+            let mut c = p.acquire().await?;
+            c.cert_get(uvci).await?.ok_or(Error::NotFound)
+        })
+    }
+
+    /// Check a holder's retrieval code against the person of `person_id`, counting failures.
+    pub async fn check_holder_code(&self, person_id: &str, code: &str, now: i64) -> Result<()> {
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            tx.person_lock(person_id, now).await?;
+            let person = tx
+                .person_by_id(person_id)
+                .await?
+                .ok_or(Error::RetrievalFailed)?;
+            let r = self.check_code_in_tx(&mut *tx, &person, code, now).await;
+            tx.commit().await?;
+            r
+        })
+    }
+
+    async fn check_code_in_tx<C: Store>(
+        &self,
+        tx: &mut C,
+        person: &PersonRow,
+        code: &str,
+        now: i64,
+    ) -> Result<()> {
+        if person.locked_until > now {
+            return Err(Error::RetrievalLocked);
+        }
+        if self.ident.check_code(&person.id, person.rc_version, code) {
+            if person.failed_attempts != 0 {
+                tx.person_attempts(&person.id, 0, 0).await?;
+            }
+            return Ok(());
+        }
+        let failed = person.failed_attempts + 1;
+        if failed >= MAX_FAILED_ATTEMPTS {
+            tx.person_attempts(&person.id, 0, now + LOCKOUT_SECONDS)
+                .await?;
+            Err(Error::RetrievalLocked)
+        } else {
+            tx.person_attempts(&person.id, failed, 0).await?;
+            Err(Error::RetrievalFailed)
+        }
+    }
+
+    /// Holder retrieval: national id + date of birth + retrieval code → current certificates.
+    pub async fn holder_certificates(
+        &self,
+        national_id: &str,
+        dob: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<Vec<CertView>> {
+        let id_hash = self.ident.national_id_hash(national_id);
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let Some(person) = tx.person_by_hash(&id_hash).await? else {
+                return Err(Error::RetrievalFailed);
+            };
+            tx.person_lock(&person.id, now).await?;
+            let person = tx
+                .person_by_id(&person.id)
+                .await?
+                .ok_or(Error::RetrievalFailed)?;
+            let r = if person.dob != dob.trim() {
+                // A wrong date of birth counts as a failed attempt, too.
+                self.check_code_in_tx(&mut *tx, &person, "\u{0}", now).await
+            } else {
+                self.check_code_in_tx(&mut *tx, &person, code, now).await
+            };
+            let out = match r {
+                Ok(()) => Ok(tx
+                    .certs_current_of_person(&person.id)
+                    .await?
+                    .iter()
+                    .map(CertView::from)
+                    .collect()),
+                Err(e) => Err(e),
+            };
+            tx.commit().await?;
+            out
+        })
+    }
+}
+
+fn first_issue_differs(stored: &PersonRow, submitted: &PersonInput) -> bool {
+    stored.family_name.as_deref() != Some(submitted.family_name.as_str())
+        || stored.given_name != submitted.given_name
+        || stored.dob != submitted.date_of_birth
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dose(id: &str, dn: i64, dt: &str, created: i64) -> DoseRow {
+        DoseRow {
+            id: id.into(),
+            facility_id: "f".into(),
+            facility_record_id: id.into(),
+            content_hash: vec![],
+            person_id: "p".into(),
+            tg: String::new(),
+            vp: String::new(),
+            mp: "EU/1/20/1528".into(),
+            ma: String::new(),
+            dn,
+            sd: 2,
+            dt: dt.into(),
+            co: "VN".into(),
+            lot: None,
+            state: "active".into(),
+            response_uvci: None,
+            first_issue: 0,
+            created_at: created,
+        }
+    }
+
+    #[test]
+    fn late_lower_dose_never_becomes_best() {
+        let doses = vec![
+            dose("b", 2, "2021-08-01", 10),
+            dose("a", 1, "2021-06-01", 20),
+        ];
+        assert_eq!(best_dose(&doses).map(|d| d.id.as_str()), Some("b"));
+    }
+
+    #[test]
+    fn status_follows_eu_rules() {
+        assert_eq!(status_of(1, 2, "EU/1/20/1528"), "partial");
+        assert_eq!(status_of(2, 2, "EU/1/20/1528"), "complete");
+        assert_eq!(status_of(3, 3, "EU/1/20/1528"), "booster");
+        assert_eq!(status_of(1, 1, "EU/1/20/1525"), "complete");
+        assert_eq!(status_of(2, 2, "EU/1/20/1525"), "booster");
+    }
+
+    #[test]
+    fn generated_uvcis_parse_and_differ() {
+        let a = new_uvci("VN").unwrap_or_default();
+        let b = new_uvci("VN").unwrap_or_default();
+        assert!(Uvci::parse(&a).is_ok());
+        assert_ne!(a, b);
+    }
+}

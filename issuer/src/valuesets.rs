@@ -1,0 +1,69 @@
+//! The EU DCC value sets the issuer checks codes against (vendored in `issuer/valuesets/`,
+//! see its README), plus the primary-series length of the products we know.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// Parsed value sets.
+#[derive(Debug, Default)]
+pub struct ValueSets {
+    /// Medicinal products (`mp`).
+    pub products: HashSet<String>,
+    /// Manufacturers / MAH (`ma`).
+    pub manufacturers: HashSet<String>,
+    /// Vaccine/prophylaxis types (`vp`).
+    pub prophylaxis: HashSet<String>,
+    /// Diseases (`tg`).
+    pub diseases: HashSet<String>,
+    /// Countries (`co`).
+    pub countries: HashSet<String>,
+}
+
+fn keys(json: &str) -> HashSet<String> {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v.get("valueSetValues").and_then(|m| m.as_object()).cloned())
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The vendored value sets (parsed once).
+pub fn get() -> &'static ValueSets {
+    static SETS: OnceLock<ValueSets> = OnceLock::new();
+    SETS.get_or_init(|| ValueSets {
+        products: keys(include_str!("../valuesets/vaccine-medicinal-product.json")),
+        manufacturers: keys(include_str!("../valuesets/vaccine-mah-manf.json")),
+        prophylaxis: keys(include_str!("../valuesets/vaccine-prophylaxis.json")),
+        diseases: keys(include_str!("../valuesets/disease-agent-targeted.json")),
+        countries: keys(include_str!("../valuesets/country-2-codes.json")),
+    })
+}
+
+/// COVID-19 disease code (`tg`).
+pub const COVID19: &str = "840539006";
+
+/// Doses in the primary series of a product, where the product has a fixed schedule
+/// (EMA authorisations; `None` = unknown, the site's series total is trusted).
+pub fn primary_series(product: &str) -> Option<i64> {
+    match product {
+        "EU/1/20/1525" => Some(1), // Jcovden (Janssen)
+        "EU/1/20/1528" | "EU/1/20/1507" | "EU/1/21/1529" => Some(2), // Comirnaty, Spikevax, Vaxzevria
+        "EU/1/21/1618" => Some(2),                                   // Nuvaxovid
+        "Sputnik-V" | "BBIBP-CorV" | "CoronaVac" | "Covaxin" => Some(2),
+        "Hayat-Vax" | "Abdala" | "Soberana-02" => None,
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loads_the_vendored_sets() {
+        let v = super::get();
+        assert!(v.products.contains("EU/1/20/1528"));
+        assert!(v.manufacturers.contains("ORG-100030215"));
+        assert!(v.prophylaxis.contains("J07BX03"));
+        assert!(v.diseases.contains(super::COVID19));
+        assert!(v.countries.contains("VN"));
+    }
+}

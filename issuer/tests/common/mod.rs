@@ -1,0 +1,229 @@
+//! Test harness: a real issuer (real keys, real database: a SQLite file in a temp dir, or a
+//! fresh PostgreSQL database per test) driven in memory through the axum router, and the
+//! verifier crate checking what it issues against the trust list it publishes.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use issuer::clock::FixedClock;
+use issuer::db::Db;
+use issuer::http::{AppState, Metrics};
+use issuer::issue::{Issuer, Settings};
+use issuer::tokens::{self, Role};
+use issuer::with_db;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+use trust_list::list::{verify_trust_list, VerifyOptions};
+use trust_list::revocation::{verify_revocation, RevocationPayload};
+use trust_list::{Dsc, TrustState, TrustStore};
+use verifier::{Outcome, Policy, RevocationData, TrustContext, Verdict};
+
+/// 2025-06-01T00:00:00Z.
+pub const T0: i64 = 1_748_736_000;
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub issuer: Arc<Issuer>,
+    pub state: AppState,
+    pub clock: Arc<FixedClock>,
+    pub pg_cleanup: Option<(String, String)>,
+}
+
+/// `None` (with a printed notice) when PostgreSQL tests should be skipped.
+pub async fn fresh_pg_url() -> Option<(String, String, String)> {
+    let Ok(base) = std::env::var("VAXCERT_TEST_DATABASE_URL") else {
+        eprintln!("NOTICE: VAXCERT_TEST_DATABASE_URL is not set; skipping the PostgreSQL test");
+        return None;
+    };
+    let name = format!("vaxcert_test_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("VAXCERT_TEST_DATABASE_URL is set but unreachable: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    Some((format!("{prefix}/{name}"), base, name))
+}
+
+impl Harness {
+    pub async fn new(backend: Backend) -> Option<Harness> {
+        Self::with_settings(backend, Settings::default()).await
+    }
+
+    pub async fn with_settings(backend: Backend, settings: Settings) -> Option<Harness> {
+        let dir = tempfile::tempdir().unwrap();
+        let keys_dir = dir.path().join("keys");
+        issuer::keys::generate_dev(&keys_dir, "VN", T0).unwrap();
+        let (url, pg_cleanup) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("issuer.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let (url, base, name) = fresh_pg_url().await?;
+                (url, Some((base, name)))
+            }
+        };
+        let db = Db::connect(&url).await.unwrap();
+        let keys = Arc::new(issuer::keys::Keys::load(&keys_dir).unwrap());
+        keys.sync(&db, T0).await.unwrap();
+        let issuer = Arc::new(Issuer::new(db, keys, settings));
+        let clock = Arc::new(FixedClock::new(T0));
+        let state = AppState {
+            issuer: issuer.clone(),
+            clock: clock.clone(),
+            metrics: Arc::new(Metrics::default()),
+        };
+        Some(Harness {
+            dir,
+            issuer,
+            state,
+            clock,
+            pg_cleanup,
+        })
+    }
+
+    pub async fn cleanup(self) {
+        self.issuer.db.close().await;
+        if let Some((base, name)) = &self.pg_cleanup {
+            let pool = sqlx::PgPool::connect(base).await.unwrap();
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&pool)
+                .await;
+        }
+    }
+
+    pub async fn facility(&self, id: &str) -> String {
+        with_db!(&self.issuer.db, |p| {
+            let mut c = p.acquire().await.unwrap();
+            issuer::db::store::Store::facility_insert(&mut *c, id, id, T0)
+                .await
+                .unwrap();
+        });
+        self.token(Role::Facility, Some(id)).await
+    }
+
+    pub async fn token(&self, role: Role, facility: Option<&str>) -> String {
+        with_db!(&self.issuer.db, |p| {
+            let mut c = p.acquire().await.unwrap();
+            tokens::mint(
+                &mut *c,
+                &self.issuer.keys.token_secret,
+                role,
+                facility,
+                86_400,
+                self.clock.0.load(std::sync::atomic::Ordering::SeqCst),
+            )
+            .await
+            .unwrap()
+        })
+    }
+
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (StatusCode, Vec<u8>) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let resp = issuer::http::router(self.state.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        (status, bytes.to_vec())
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let b = body
+            .map(|v| serde_json::to_vec(&v).unwrap())
+            .unwrap_or_default();
+        let (s, bytes) = self.raw(method, path, token, &[], b).await;
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (s, v)
+    }
+
+    /// Fetch the published trust list and revocation list over the router and verify `hc1`
+    /// with the verifier crate.
+    pub async fn verify(&self, hc1: &str) -> Verdict {
+        let now = self.clock.0.load(std::sync::atomic::Ordering::SeqCst);
+        let (s, anchor_pem) = self.raw("GET", "/v1/anchor.pem", None, &[], vec![]).await;
+        assert_eq!(s, StatusCode::OK);
+        let anchor = Dsc::from_pem(std::str::from_utf8(&anchor_pem).unwrap()).unwrap();
+        let (s, tl) = self.raw("GET", "/v1/trust-list", None, &[], vec![]).await;
+        assert_eq!(s, StatusCode::OK);
+        let mut state = TrustState::default();
+        let opts = VerifyOptions::new(now, 0);
+        let verified = verify_trust_list(&tl, &anchor, &mut state, &opts).unwrap();
+        let mut store = TrustStore::new();
+        store.add_signed_list(&verified);
+        let (s, rl) = self.raw("GET", "/v1/revocations", None, &[], vec![]).await;
+        assert_eq!(s, StatusCode::OK);
+        let rev = verify_revocation(&rl, &anchor, &mut state, &opts).unwrap();
+        let RevocationPayload::Full(list) = rev.payload else {
+            panic!("expected a full list")
+        };
+        let mut ctx = TrustContext::new(store);
+        ctx.revocation = RevocationData::Loaded(list);
+        let clock = time::OffsetDateTime::from_unix_timestamp(now + 1).unwrap();
+        verifier::verify(hc1, &ctx, &Policy::none(), clock)
+    }
+
+    pub async fn assert_valid(&self, hc1: &str) {
+        let v = self.verify(hc1).await;
+        assert_eq!(v.outcome, Outcome::Valid, "{:?}", v.reason);
+    }
+
+    pub async fn assert_revoked(&self, hc1: &str) {
+        let v = self.verify(hc1).await;
+        assert_eq!(v.outcome, Outcome::Invalid, "{:?}", v.reason);
+        assert_eq!(
+            v.reason.map(|r| r.code().to_string()),
+            Some("REVOKED".to_string())
+        );
+    }
+}
+
+pub fn dose(facility: &str, record: &str, nid: &str, dn: i64, sd: i64, date: &str) -> Value {
+    json!({
+        "facility_id": facility, "facility_record_id": record,
+        "person": {"national_id": nid, "family_name": "Nguyễn", "given_name": "Thị Đào",
+                   "date_of_birth": "1990-01-02"},
+        "vaccine_type": "J07BX03", "product": "EU/1/20/1528", "manufacturer": "ORG-100030215",
+        "dose_number": dn, "series_total": sd, "date": date, "country": "VN", "lot": "FK1234"
+    })
+}
+
+pub fn enc(uvci: &str) -> String {
+    percent_encoding::utf8_percent_encode(uvci, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
