@@ -16,3 +16,5 @@ pub fn shared_dir() -> PathBuf {
         None => workspace_root().join("..").join("shared"),
     }
 }
+
+pub mod conformance;
