@@ -37,7 +37,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             country: "VN".into(),
-            issuer_name: "Ministry of Health of Viet Nam".into(),
+            issuer_name: wallet_format::profile::ISSUER_TEXT.into(),
             validity_days: 365,
         }
     }
@@ -201,12 +201,20 @@ impl std::fmt::Debug for Issuer {
     }
 }
 
-/// Generate a fresh UVCI.
+/// Generate a fresh UVCI: `wallet_format::profile::UVCI_OPAQUE_LEN` random characters of
+/// `A-Z0-9` (unbiased: rejection sampling), uniqueness enforced by the primary key.
 pub fn new_uvci(country: &str) -> Result<String> {
-    let opaque = uuid::Uuid::new_v4()
-        .simple()
-        .to_string()
-        .to_ascii_uppercase();
+    const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut opaque = String::with_capacity(wallet_format::profile::UVCI_OPAQUE_LEN);
+    let mut buf = [0u8; 32];
+    while opaque.len() < wallet_format::profile::UVCI_OPAQUE_LEN {
+        aws_lc_rs::rand::fill(&mut buf).map_err(|_| Error::Internal("rng".into()))?;
+        for b in buf {
+            if b < 252 && opaque.len() < wallet_format::profile::UVCI_OPAQUE_LEN {
+                opaque.push(ALPHABET[(b % 36) as usize] as char); // safe: b % 36 < 36
+            }
+        }
+    }
     Uvci::new(country, &opaque)
         .map(|u| u.as_str().to_string())
         .map_err(|_| Error::Internal("uvci generation".into()))

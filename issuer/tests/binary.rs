@@ -1,0 +1,133 @@
+//! The real `vaxcert-issuer` binary: `serve --listen 127.0.0.1:0` in a temp data dir prints its
+//! address, answers real HTTP (a minimal HTTP/1.1 client over TcpStream), issues a certificate
+//! with a token minted by the CLI, `keys export` writes the documented files, and SIGTERM shuts
+//! it down cleanly.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_vaxcert-issuer"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("VAXCERT_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_on_port_zero_answers_real_http_and_shuts_down_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    cli(&data, &["facility", "add", "HN-001", "--name", "Hanoi 1"]);
+    let token_out = cli(
+        &data,
+        &[
+            "token",
+            "--role",
+            "facility",
+            "--facility",
+            "HN-001",
+            "--ttl",
+            "1h",
+        ],
+    );
+    let token = token_out.lines().last().unwrap().trim().to_string();
+    assert!(
+        data.join("keys/csca.crt.pem").exists(),
+        "development keys generated"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vaxcert-issuer"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .env_remove("VAXCERT_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    assert!(!addr.ends_with(":0"));
+
+    let (s, body) = http(&addr, "GET", "/healthz", None, "");
+    assert_eq!((s, body.as_str()), (200, "ok\n"));
+    let (s, _) = http(&addr, "GET", "/readyz", None, "");
+    assert_eq!(s, 200);
+    let submission = r#"{"facility_id":"HN-001","facility_record_id":"x1","person":{"national_id":"1","family_name":"Lê","date_of_birth":"1980"},"vaccine_type":"J07BX03","product":"EU/1/20/1525","manufacturer":"ORG-100001417","dose_number":1,"series_total":1,"date":"2021-07-01"}"#;
+    let (s, body) = http(&addr, "POST", "/v1/vaccinations", Some(&token), submission);
+    assert_eq!(s, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["certificate"]["status"], "complete");
+    let (s, _) = http(&addr, "POST", "/v1/vaccinations", None, submission);
+    assert_eq!(s, 401);
+    let (s, metrics) = http(&addr, "GET", "/metrics", None, "");
+    assert_eq!(s, 200);
+    assert!(
+        metrics.contains("vaxcert_certificates_issued_total 1"),
+        "{metrics}"
+    );
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
+
+    let export = dir.path().join("export");
+    let out = cli(&data, &["keys", "export", export.to_str().unwrap()]);
+    for f in [
+        "anchor.pem",
+        "trust-list.cose",
+        "trust-list-dccg.json",
+        "revocations.cose",
+        "list-signer.pem",
+    ] {
+        assert!(export.join(f).exists(), "{f} missing; printed {out}");
+    }
+    let audit = cli(&data, &["audit", "verify"]);
+    assert!(audit.contains("intact"), "{audit}");
+}
