@@ -41,10 +41,14 @@ pub fn stage_of_code(code: &str) -> Option<Stage> {
         "PREFIX_INVALID" | "INPUT_TOO_LARGE" => Stage::Prefix,
         "BASE45_INVALID" => Stage::Base45,
         "DECOMPRESSION_FAILED" | "DECOMPRESSION_LIMIT" => Stage::Compression,
-        "COSE_INVALID" | "ALGORITHM_UNSUPPORTED" | "KID_INVALID"
-        | "CWT_INVALID" | "PAYLOAD_INVALID" | "CBOR_LIMIT" | "IMAGE_INVALID" | "QR_NOT_FOUND" => {
-            Stage::Decode
-        }
+        "COSE_INVALID"
+        | "ALGORITHM_UNSUPPORTED"
+        | "KID_INVALID"
+        | "CWT_INVALID"
+        | "PAYLOAD_INVALID"
+        | "CBOR_LIMIT"
+        | "IMAGE_INVALID"
+        | "QR_NOT_FOUND" => Stage::Decode,
         "KEY_NOT_IN_TRUST_LIST" | "SIGNATURE_INVALID" | "ALGORITHM_KEY_MISMATCH" => {
             Stage::Signature
         }
@@ -89,15 +93,15 @@ impl Vector {
 
     /// The `HC1:` text.
     pub fn prefix(&self) -> &str {
-        self.data.get("PREFIX").and_then(Value::as_str).unwrap_or("")
+        self.data
+            .get("PREFIX")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// `TESTCTX.VALIDATIONCLOCK` as written.
     pub fn clock_text(&self) -> Option<&str> {
-        self.data
-            .get("TESTCTX")?
-            .get("VALIDATIONCLOCK")?
-            .as_str()
+        self.data.get("TESTCTX")?.get("VALIDATIONCLOCK")?.as_str()
     }
 
     /// A flag's value, `None` when the vector does not carry it.
@@ -194,10 +198,26 @@ pub struct Deviation {
 /// `tests/known_issues.csv`.
 pub fn deviations(workspace: &Path, testdata: &Path) -> Vec<Deviation> {
     let mut out: Vec<Deviation> = [
-        ("common/CO20", "EXPECTEDVERIFY", "alg only in the unprotected header (HCERT §3.3.1)"),
-        ("ES/401", "EXPECTEDVERIFY", "ES256 label, P-384 key (known issue #228)"),
-        ("ES/402", "EXPECTEDVERIFY", "ES256 label, P-384 key (known issue #228)"),
-        ("ES/403", "EXPECTEDVERIFY", "ES256 label, P-384 key (known issue #228)"),
+        (
+            "common/CO20",
+            "EXPECTEDVERIFY",
+            "alg only in the unprotected header (HCERT §3.3.1)",
+        ),
+        (
+            "ES/401",
+            "EXPECTEDVERIFY",
+            "ES256 label, P-384 key (known issue #228)",
+        ),
+        (
+            "ES/402",
+            "EXPECTEDVERIFY",
+            "ES256 label, P-384 key (known issue #228)",
+        ),
+        (
+            "ES/403",
+            "EXPECTEDVERIFY",
+            "ES256 label, P-384 key (known issue #228)",
+        ),
         (
             "IS/3",
             "EXPECTEDKEYUSAGE",

@@ -37,6 +37,14 @@ fn library_reproduces_every_dgc_testdata_vector() {
         tally.add(v, &j);
     }
     tally.print("verifier library conformance");
-    assert!(tally.wrong.is_empty(), "{} undocumented mismatches", tally.wrong.len());
-    assert!(tally.reproduced > 1000, "too few flags reproduced: {}", tally.reproduced);
+    assert!(
+        tally.wrong.is_empty(),
+        "{} undocumented mismatches",
+        tally.wrong.len()
+    );
+    assert!(
+        tally.reproduced > 1000,
+        "too few flags reproduced: {}",
+        tally.reproduced
+    );
 }

@@ -87,7 +87,10 @@ pub struct VerifyArgs {
 
 /// `inspect FILE [--anchor FILE] [--at TIME] [--grace DURATION]`.
 #[derive(Debug, Parser)]
-#[command(name = "vaxcert-verify inspect", about = "Show a signed trust or revocation list")]
+#[command(
+    name = "vaxcert-verify inspect",
+    about = "Show a signed trust or revocation list"
+)]
 pub struct InspectArgs {
     /// The signed list.
     #[arg(value_name = "FILE")]
@@ -171,7 +174,10 @@ fn read_limited(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
     if bytes.len() as u64 > max {
-        return Err(format!("{what} {} is larger than {max} bytes", path.display()));
+        return Err(format!(
+            "{what} {} is larger than {max} bytes",
+            path.display()
+        ));
     }
     Ok(bytes)
 }
@@ -576,10 +582,12 @@ pub(crate) fn verify_lines<R: Read + Send + 'static, W: Write>(
 fn verify_line(line: &Line, ctx: &TrustContext, policy: &Policy, clock: OffsetDateTime) -> Verdict {
     match line {
         Line::Text(t) => verify(t, ctx, policy, clock),
-        Line::TooLong(n) => Verdict::undecoded(Reason::Format(wallet_format::Error::InputTooLarge {
-            actual: *n,
-            limit: ctx.limits.max_text_len,
-        })),
+        Line::TooLong(n) => {
+            Verdict::undecoded(Reason::Format(wallet_format::Error::InputTooLarge {
+                actual: *n,
+                limit: ctx.limits.max_text_len,
+            }))
+        }
     }
 }
 

@@ -104,7 +104,10 @@ mod tests {
             read_bounded_line(&mut r, 10).unwrap(),
             Some(Line::Text("short".into()))
         );
-        assert_eq!(read_bounded_line(&mut r, 10).unwrap(), Some(Line::TooLong(24)));
+        assert_eq!(
+            read_bounded_line(&mut r, 10).unwrap(),
+            Some(Line::TooLong(24))
+        );
         assert_eq!(
             read_bounded_line(&mut r, 10).unwrap(),
             Some(Line::Text("last".into()))
@@ -115,7 +118,10 @@ mod tests {
     #[test]
     fn classifies_dash_text_and_files() {
         assert_eq!(InputSource::classify("-"), InputSource::Stdin);
-        assert_eq!(InputSource::classify("HC2:ABC"), InputSource::Text("HC2:ABC"));
+        assert_eq!(
+            InputSource::classify("HC2:ABC"),
+            InputSource::Text("HC2:ABC")
+        );
         let file = std::env::current_exe().unwrap();
         let s = file.to_str().unwrap();
         assert_eq!(InputSource::classify(s), InputSource::File(&file));

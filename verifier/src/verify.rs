@@ -273,10 +273,7 @@ pub fn verify_decoded(
     let mut accepted = false;
     let mut verified_any = false;
     for key in candidates {
-        match key
-            .public_key
-            .verify(decoded.algorithm(), &tbs, signature)
-        {
+        match key.public_key.verify(decoded.algorithm(), &tbs, signature) {
             Ok(()) => {
                 verified_any = true;
                 match check_key(key, decoded, now) {
@@ -293,9 +290,7 @@ pub fn verify_decoded(
             }
             Err(e) => {
                 // A signature failure outranks a key-type mismatch in the report.
-                if signature_error.is_none()
-                    || e == wallet_format::Error::SignatureInvalid
-                {
+                if signature_error.is_none() || e == wallet_format::Error::SignatureInvalid {
                     signature_error = Some(e);
                 }
             }

@@ -83,7 +83,16 @@ fn batch_mode_gives_ten_thousand_verdicts_in_input_order() {
         }
     }
     let (code, out, err) = run_with_stdin(
-        &["--dsc", &s.dsc_path, "--at", NOW_TEXT, "--policy", "none", "--json", "-"],
+        &[
+            "--dsc",
+            &s.dsc_path,
+            "--at",
+            NOW_TEXT,
+            "--policy",
+            "none",
+            "--json",
+            "-",
+        ],
         input.as_bytes(),
     );
     assert_eq!(code, 1, "some lines are invalid: {err}");
@@ -99,26 +108,61 @@ fn batch_mode_gives_ten_thousand_verdicts_in_input_order() {
             }
         }
     }
-    assert!(!err.contains("NGUYEN") && !err.contains("1990"), "no personal data on stderr");
+    assert!(
+        !err.contains("NGUYEN") && !err.contains("1990"),
+        "no personal data on stderr"
+    );
 }
 
 #[test]
 fn json_lines_carry_exactly_the_contract_keys() {
     let s = setup();
-    let text = sign(&claims(vaccination(1, 2, NOW - 30 * DAY)), &s.pki.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(1, 2, NOW - 30 * DAY)),
+        &s.pki.dsc.signer().unwrap(),
+    );
     let out = bin()
-        .args(["--dsc", &s.dsc_path, "--at", NOW_TEXT, "--json", &text, "HC2:X"])
+        .args([
+            "--dsc",
+            &s.dsc_path,
+            "--at",
+            NOW_TEXT,
+            "--json",
+            &text,
+            "HC2:X",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> =
-        stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
-    let keys: Vec<&str> = lines[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = lines[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut want = vec![
-        "verdict", "valid", "code", "message", "kid", "alg", "issuer", "issued_at", "expires_at",
-        "type", "status", "colour", "dose", "uvci", "holder", "failed_rules",
+        "verdict",
+        "valid",
+        "code",
+        "message",
+        "kid",
+        "alg",
+        "issuer",
+        "issued_at",
+        "expires_at",
+        "type",
+        "status",
+        "colour",
+        "dose",
+        "uvci",
+        "holder",
+        "failed_rules",
     ];
     let mut got = keys.clone();
     got.sort_unstable();
@@ -145,10 +189,16 @@ fn json_lines_carry_exactly_the_contract_keys() {
 #[test]
 fn exit_code_is_the_worst_verdict() {
     let s = setup();
-    let text = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &s.pki.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &s.pki.dsc.signer().unwrap(),
+    );
     let code = |args: &[&str]| bin().args(args).output().unwrap().status.code().unwrap();
     assert_eq!(code(&["--dsc", &s.dsc_path, "--at", NOW_TEXT, &text]), 0);
-    assert_eq!(code(&["--dsc", &s.dsc_path, "--at", NOW_TEXT, &text, "HC2:1"]), 1);
+    assert_eq!(
+        code(&["--dsc", &s.dsc_path, "--at", NOW_TEXT, &text, "HC2:1"]),
+        1
+    );
     // No trust source: CANNOT_CHECK → 2, even with an INVALID beside it.
     assert_eq!(code(&["--at", NOW_TEXT, "HC2:1", &text]), 2);
     // Usage errors → 2.
@@ -157,39 +207,69 @@ fn exit_code_is_the_worst_verdict() {
     assert_eq!(code(&["--dsc", "/no/such/dsc.pem", &text]), 2);
     assert_eq!(code(&[]), 2);
     // --at in other ISO forms.
-    assert_eq!(code(&["--dsc", &s.dsc_path, "--at", "2024-03-10T19:00:00+0700", &text]), 0);
-    assert_eq!(code(&["--dsc", &s.dsc_path, "--at", "2024-03-10T12:00:00", &text]), 0);
+    assert_eq!(
+        code(&[
+            "--dsc",
+            &s.dsc_path,
+            "--at",
+            "2024-03-10T19:00:00+0700",
+            &text
+        ]),
+        0
+    );
+    assert_eq!(
+        code(&["--dsc", &s.dsc_path, "--at", "2024-03-10T12:00:00", &text]),
+        0
+    );
 }
 
 #[test]
 fn human_output_names_colour_and_holder_only_when_signed() {
     let s = setup();
-    let text = sign(&claims(vaccination(3, 3, NOW - 30 * DAY)), &s.pki.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(3, 3, NOW - 30 * DAY)),
+        &s.pki.dsc.signer().unwrap(),
+    );
     let out = bin()
         .args(["--dsc", &s.dsc_path, "--at", NOW_TEXT, &text])
         .output()
         .unwrap();
     let line = String::from_utf8(out.stdout).unwrap();
     assert!(line.starts_with("BLUE"), "{line}");
-    assert!(line.contains("VALID booster") && line.contains("NGUYEN"), "{line}");
+    assert!(
+        line.contains("VALID booster") && line.contains("NGUYEN"),
+        "{line}"
+    );
     assert!(!line.contains("\x1b["), "no ANSI codes when not a terminal");
     // The same pass without its key: no names.
     let other = dsc(&s.pki.csca, Algorithm::Es256, NOW - DAY, NOW + DAY, &[]);
     let other_path = s.dir.path().join("other.pem");
     std::fs::write(&other_path, other.cert_pem()).unwrap();
     let out = bin()
-        .args(["--dsc", other_path.to_str().unwrap(), "--at", NOW_TEXT, &text])
+        .args([
+            "--dsc",
+            other_path.to_str().unwrap(),
+            "--at",
+            NOW_TEXT,
+            &text,
+        ])
         .output()
         .unwrap();
     let line = String::from_utf8(out.stdout).unwrap();
-    assert!(line.starts_with("RED") && line.contains("KEY_NOT_IN_TRUST_LIST"), "{line}");
+    assert!(
+        line.starts_with("RED") && line.contains("KEY_NOT_IN_TRUST_LIST"),
+        "{line}"
+    );
     assert!(!line.contains("NGUYEN") && !line.contains("1990"), "{line}");
 }
 
 #[test]
 fn reads_image_files_and_text_files() {
     let s = setup();
-    let a = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &s.pki.dsc.signer().unwrap());
+    let a = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &s.pki.dsc.signer().unwrap(),
+    );
     let png = s.dir.path().join("pass.png");
     std::fs::write(&png, qr::render_png(&a, &RenderOptions::DEFAULT).unwrap()).unwrap();
     let blank = s.dir.path().join("blank.png");
@@ -199,13 +279,22 @@ fn reads_image_files_and_text_files() {
     std::fs::write(&txt, format!("{a}\n\n{a}\r\nHC2:x\n")).unwrap();
     let out = bin()
         .args(["--dsc", &s.dsc_path, "--at", NOW_TEXT, "--json"])
-        .args([png.to_str().unwrap(), blank.to_str().unwrap(), txt.to_str().unwrap()])
+        .args([
+            png.to_str().unwrap(),
+            blank.to_str().unwrap(),
+            txt.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let codes: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["code"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(codes, ["OK", "QR_NOT_FOUND", "OK", "OK", "PREFIX_INVALID"]);
     assert_eq!(out.status.code(), Some(1));
@@ -216,19 +305,43 @@ fn certlogic_subcommand_evaluates_and_reports_errors() {
     let dir = tempfile::tempdir().unwrap();
     let expr = dir.path().join("rule.json");
     let data = dir.path().join("data.json");
-    std::fs::write(&expr, r#"{"Identifier": "VR-XX-0001", "Logic": {">=": [{"var": "payload.v.0.dn"}, 2]}}"#).unwrap();
+    std::fs::write(
+        &expr,
+        r#"{"Identifier": "VR-XX-0001", "Logic": {">=": [{"var": "payload.v.0.dn"}, 2]}}"#,
+    )
+    .unwrap();
     std::fs::write(&data, r#"{"payload": {"v": [{"dn": 3}]}, "external": {}}"#).unwrap();
-    let out = bin().arg("certlogic").arg(&expr).arg(&data).output().unwrap();
+    let out = bin()
+        .arg("certlogic")
+        .arg(&expr)
+        .arg(&data)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "true");
     std::fs::write(&expr, r#"{"var": "payload.v.0"}"#).unwrap();
-    let out = bin().arg("certlogic").arg(&expr).arg(&data).output().unwrap();
+    let out = bin()
+        .arg("certlogic")
+        .arg(&expr)
+        .arg(&data)
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), r#"{"dn":3}"#);
     std::fs::write(&expr, r#"{"nosuchop": [1]}"#).unwrap();
-    let out = bin().arg("certlogic").arg(&expr).arg(&data).output().unwrap();
+    let out = bin()
+        .arg("certlogic")
+        .arg(&expr)
+        .arg(&data)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8(out.stderr).unwrap().is_empty());
-    let out = bin().arg("certlogic").arg(&expr).arg("/no/such/data.json").output().unwrap();
+    let out = bin()
+        .arg("certlogic")
+        .arg(&expr)
+        .arg("/no/such/data.json")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -245,32 +358,77 @@ fn inspect_subcommand_shows_a_signed_list() {
         entries: vec![TrustListEntry::from_dsc(&s.pki.dsc.cert().unwrap(), "VN")],
         ..Default::default()
     };
-    let signed = list.sign(&tl.signer().unwrap(), &[tl.cert_der.clone()]).unwrap();
+    let signed = list
+        .sign(&tl.signer().unwrap(), &[tl.cert_der.clone()])
+        .unwrap();
     let list_path = s.dir.path().join("list.cose");
     std::fs::write(&list_path, signed).unwrap();
     let anchor = s.dir.path().join("anchor.pem");
     std::fs::write(&anchor, s.pki.csca.cert_pem()).unwrap();
     let out = bin()
-        .args(["inspect", list_path.to_str().unwrap(), "--anchor", anchor.to_str().unwrap(), "--at", NOW_TEXT])
+        .args([
+            "inspect",
+            list_path.to_str().unwrap(),
+            "--anchor",
+            anchor.to_str().unwrap(),
+            "--at",
+            NOW_TEXT,
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8(out.stdout).unwrap().contains('7'));
 
     // And the same list as a verify trust source, with rollback protection in a state dir.
     let state = s.dir.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
-    let text = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &s.pki.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &s.pki.dsc.signer().unwrap(),
+    );
     let out = bin()
-        .args(["--trust-list", list_path.to_str().unwrap(), "--anchor", anchor.to_str().unwrap()])
-        .args(["--state-dir", state.to_str().unwrap(), "--at", NOW_TEXT, &text])
+        .args([
+            "--trust-list",
+            list_path.to_str().unwrap(),
+            "--anchor",
+            anchor.to_str().unwrap(),
+        ])
+        .args([
+            "--state-dir",
+            state.to_str().unwrap(),
+            "--at",
+            NOW_TEXT,
+            &text,
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Beyond valid_until + grace: CANNOT_CHECK.
     let out = bin()
-        .args(["--trust-list", list_path.to_str().unwrap(), "--anchor", anchor.to_str().unwrap()])
-        .args(["--at", "2024-03-20T12:00:00Z", "--grace", "1d", "--json", &text])
+        .args([
+            "--trust-list",
+            list_path.to_str().unwrap(),
+            "--anchor",
+            anchor.to_str().unwrap(),
+        ])
+        .args([
+            "--at",
+            "2024-03-20T12:00:00Z",
+            "--grace",
+            "1d",
+            "--json",
+            &text,
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

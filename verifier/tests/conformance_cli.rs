@@ -35,7 +35,10 @@ fn run(args: &[&str]) -> (i32, serde_json::Value) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    (out.status.code().unwrap(), serde_json::from_str(line).unwrap())
+    (
+        out.status.code().unwrap(),
+        serde_json::from_str(line).unwrap(),
+    )
 }
 
 #[test]
@@ -57,7 +60,14 @@ fn binary_reproduces_every_dgc_testdata_vector() {
         let mut codes = Vec::new();
         for policy in ["none", rules.as_str()] {
             let (exit, json) = run(&[
-                "--dccg", &list_arg, "--at", clock, "--policy", policy, "--json", v.prefix(),
+                "--dccg",
+                &list_arg,
+                "--at",
+                clock,
+                "--policy",
+                policy,
+                "--json",
+                v.prefix(),
             ]);
             let code = json["code"].as_str().unwrap().to_string();
             let want_exit = match json["verdict"].as_str().unwrap() {
@@ -73,6 +83,14 @@ fn binary_reproduces_every_dgc_testdata_vector() {
         tally.add(v, &j);
     }
     tally.print("vaxcert-verify binary conformance");
-    assert!(tally.wrong.is_empty(), "{} undocumented mismatches", tally.wrong.len());
-    assert!(tally.reproduced > 1000, "too few flags reproduced: {}", tally.reproduced);
+    assert!(
+        tally.wrong.is_empty(),
+        "{} undocumented mismatches",
+        tally.wrong.len()
+    );
+    assert!(
+        tally.reproduced > 1000,
+        "too few flags reproduced: {}",
+        tally.reproduced
+    );
 }

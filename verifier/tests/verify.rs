@@ -24,17 +24,54 @@ fn status_table_rows_and_colours() {
     let ctx = ctx_with(&[&p.dsc]);
     let s = p.dsc.signer().unwrap();
     let cases = [
-        (vaccination(1, 2, NOW - 30 * DAY), Status::Partial, Colour::Yellow),
-        (vaccination(2, 2, NOW - 30 * DAY), Status::Complete, Colour::Blue),
-        (vaccination(1, 1, NOW - 30 * DAY), Status::Complete, Colour::Blue),
-        (vaccination(3, 3, NOW - 30 * DAY), Status::Booster, Colour::Blue),
-        (vaccination(3, 2, NOW - 30 * DAY), Status::Booster, Colour::Blue),
-        (vaccination(2, 1, NOW - 30 * DAY), Status::Booster, Colour::Blue),
-        (test(RAT, NEGATIVE, NOW - HOUR), Status::Tested, Colour::Green),
-        (recovery(NOW - 30 * DAY, NOW - 19 * DAY, NOW + 150 * DAY), Status::Recovered, Colour::Green),
+        (
+            vaccination(1, 2, NOW - 30 * DAY),
+            Status::Partial,
+            Colour::Yellow,
+        ),
+        (
+            vaccination(2, 2, NOW - 30 * DAY),
+            Status::Complete,
+            Colour::Blue,
+        ),
+        (
+            vaccination(1, 1, NOW - 30 * DAY),
+            Status::Complete,
+            Colour::Blue,
+        ),
+        (
+            vaccination(3, 3, NOW - 30 * DAY),
+            Status::Booster,
+            Colour::Blue,
+        ),
+        (
+            vaccination(3, 2, NOW - 30 * DAY),
+            Status::Booster,
+            Colour::Blue,
+        ),
+        (
+            vaccination(2, 1, NOW - 30 * DAY),
+            Status::Booster,
+            Colour::Blue,
+        ),
+        (
+            test(RAT, NEGATIVE, NOW - HOUR),
+            Status::Tested,
+            Colour::Green,
+        ),
+        (
+            recovery(NOW - 30 * DAY, NOW - 19 * DAY, NOW + 150 * DAY),
+            Status::Recovered,
+            Colour::Green,
+        ),
     ];
     for (dcc, status, colour) in cases {
-        let v = verify(&sign(&claims(dcc.clone()), &s), &ctx, &Policy::venue().unwrap(), at(NOW));
+        let v = verify(
+            &sign(&claims(dcc.clone()), &s),
+            &ctx,
+            &Policy::venue().unwrap(),
+            at(NOW),
+        );
         assert_eq!(v.outcome, Outcome::Valid, "{dcc:?}: {:?}", v.reason);
         assert_eq!(v.status, Some(status));
         assert_eq!(v.colour(), colour);
@@ -48,7 +85,10 @@ fn status_table_rows_and_colours() {
 fn valid_verdict_carries_the_holder_view() {
     let p = pki(Algorithm::Es256);
     let ctx = ctx_with(&[&p.dsc]);
-    let text = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &p.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &p.dsc.signer().unwrap(),
+    );
     let v = verify(&text, &ctx, &none(), at(NOW));
     assert!(v.is_valid() && v.signature_verified);
     let h = v.holder.unwrap();
@@ -75,83 +115,167 @@ fn rejects_with_the_code_of_each_failed_check() {
     let good = claims(vaccination(2, 2, NOW - 30 * DAY));
     let inv = |c: &str| (Outcome::Invalid, c.to_string());
 
-    assert_eq!(code_of("HC2:ABC", &ctx, &none(), NOW), inv("PREFIX_INVALID"));
-    assert_eq!(code_of("garbage", &ctx, &none(), NOW), inv("PREFIX_INVALID"));
-    assert_eq!(code_of("HC1:a=b", &ctx, &none(), NOW), inv("BASE45_INVALID"));
-    assert_eq!(code_of("HC1:000", &ctx, &none(), NOW), inv("DECOMPRESSION_FAILED"));
+    assert_eq!(
+        code_of("HC2:ABC", &ctx, &none(), NOW),
+        inv("PREFIX_INVALID")
+    );
+    assert_eq!(
+        code_of("garbage", &ctx, &none(), NOW),
+        inv("PREFIX_INVALID")
+    );
+    assert_eq!(
+        code_of("HC1:a=b", &ctx, &none(), NOW),
+        inv("BASE45_INVALID")
+    );
+    assert_eq!(
+        code_of("HC1:000", &ctx, &none(), NOW),
+        inv("DECOMPRESSION_FAILED")
+    );
 
     // A key nobody trusts.
     let other = dsc(&p.csca, Algorithm::Es256, NOW - DAY, NOW + DAY, &[]);
     let text = sign(&good, &other.signer().unwrap());
-    assert_eq!(code_of(&text, &ctx, &none(), NOW), inv("KEY_NOT_IN_TRUST_LIST"));
+    assert_eq!(
+        code_of(&text, &ctx, &none(), NOW),
+        inv("KEY_NOT_IN_TRUST_LIST")
+    );
 
     // Right kid, wrong key: no fallback to other keys, the signature fails.
     let kid = p.dsc.cert().unwrap().kid();
-    let forger = SoftwareKey::generate(Algorithm::Es256).unwrap().into_signer(kid);
-    assert_eq!(code_of(&sign(&good, &forger), &ctx, &none(), NOW), inv("SIGNATURE_INVALID"));
-    let rsa = SoftwareKey::generate(Algorithm::Ps256).unwrap().into_signer(kid);
-    assert_eq!(code_of(&sign(&good, &rsa), &ctx, &none(), NOW), inv("ALGORITHM_KEY_MISMATCH"));
+    let forger = SoftwareKey::generate(Algorithm::Es256)
+        .unwrap()
+        .into_signer(kid);
+    assert_eq!(
+        code_of(&sign(&good, &forger), &ctx, &none(), NOW),
+        inv("SIGNATURE_INVALID")
+    );
+    let rsa = SoftwareKey::generate(Algorithm::Ps256)
+        .unwrap()
+        .into_signer(kid);
+    assert_eq!(
+        code_of(&sign(&good, &rsa), &ctx, &none(), NOW),
+        inv("ALGORITHM_KEY_MISMATCH")
+    );
 
     // Key usage: a vaccination-only DSC signing a test.
-    let vonly = dsc(&p.csca, Algorithm::Es256, NOW - DAY, NOW + DAY, &[CertificateType::Vaccination]);
+    let vonly = dsc(
+        &p.csca,
+        Algorithm::Es256,
+        NOW - DAY,
+        NOW + DAY,
+        &[CertificateType::Vaccination],
+    );
     let ctx_v = ctx_with(&[&vonly]);
-    let t = sign(&claims(test(RAT, NEGATIVE, NOW - HOUR)), &vonly.signer().unwrap());
+    let t = sign(
+        &claims(test(RAT, NEGATIVE, NOW - HOUR)),
+        &vonly.signer().unwrap(),
+    );
     assert_eq!(code_of(&t, &ctx_v, &none(), NOW), inv("KEY_USAGE_MISMATCH"));
 
     // Time: each inequality of notBefore ≤ iat ≤ clock ≤ exp ≤ notAfter.
     let mut c = good.clone();
     c.exp = Some(NOW - 1);
-    assert_eq!(code_of(&sign(&c, &s), &ctx, &none(), NOW), inv("CERT_EXPIRED"));
+    assert_eq!(
+        code_of(&sign(&c, &s), &ctx, &none(), NOW),
+        inv("CERT_EXPIRED")
+    );
     c = good.clone();
     c.iat = Some(NOW + 60);
-    assert_eq!(code_of(&sign(&c, &s), &ctx, &none(), NOW), inv("CERT_NOT_YET_VALID"));
+    assert_eq!(
+        code_of(&sign(&c, &s), &ctx, &none(), NOW),
+        inv("CERT_NOT_YET_VALID")
+    );
     c = good.clone();
     c.iat = Some(NOW - 400 * DAY);
-    assert_eq!(code_of(&sign(&c, &s), &ctx, &none(), NOW), inv("DSC_NOT_YET_VALID"));
+    assert_eq!(
+        code_of(&sign(&c, &s), &ctx, &none(), NOW),
+        inv("DSC_NOT_YET_VALID")
+    );
     c = good.clone();
     c.exp = Some(NOW + 400 * DAY);
-    assert_eq!(code_of(&sign(&c, &s), &ctx, &none(), NOW), inv("DSC_EXPIRED"));
+    assert_eq!(
+        code_of(&sign(&c, &s), &ctx, &none(), NOW),
+        inv("DSC_EXPIRED")
+    );
     c = good.clone();
     c.exp = None;
-    assert_eq!(code_of(&sign(&c, &s), &ctx, &none(), NOW), inv("CERT_TIME_MISSING"));
+    assert_eq!(
+        code_of(&sign(&c, &s), &ctx, &none(), NOW),
+        inv("CERT_TIME_MISSING")
+    );
 
     // Schema (venue): a dob that is not a date.
     let mut bad = good.clone();
     bad.dcc.dob = "01/01/1990".into();
     let v = verify(&sign(&bad, &s), &ctx, &Policy::venue().unwrap(), at(NOW));
-    assert_eq!((v.outcome, v.code().as_ref(), v.failed_check), (Outcome::Invalid, "SCHEMA_INVALID", Some(Check::Schema)));
+    assert_eq!(
+        (v.outcome, v.code().as_ref(), v.failed_check),
+        (Outcome::Invalid, "SCHEMA_INVALID", Some(Check::Schema))
+    );
     // ...which `none` does not check.
-    assert_eq!(code_of(&sign(&bad, &s), &ctx, &none(), NOW), (Outcome::Valid, "OK".into()));
+    assert_eq!(
+        code_of(&sign(&bad, &s), &ctx, &none(), NOW),
+        (Outcome::Valid, "OK".into())
+    );
 
     // Rules: a positive test fails venue with the rule listed in both languages.
     let pos = sign(&claims(test(NAAT, POSITIVE, NOW - HOUR)), &s);
     let v = verify(&pos, &ctx, &Policy::venue().unwrap(), at(NOW));
     assert_eq!(v.code(), "RULES_FAILED");
-    assert_eq!(v.failed_rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["TR-VN-0001"]);
-    assert!(v.failed_rules[0].description_vi.as_deref().unwrap().contains("âm tính"));
-    assert!(v.failed_rules[0].description_en.as_deref().unwrap().contains("negative"));
+    assert_eq!(
+        v.failed_rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ["TR-VN-0001"]
+    );
+    assert!(v.failed_rules[0]
+        .description_vi
+        .as_deref()
+        .unwrap()
+        .contains("âm tính"));
+    assert!(v.failed_rules[0]
+        .description_en
+        .as_deref()
+        .unwrap()
+        .contains("negative"));
     // A VALID positive test under `none` is red with no status.
     let v = verify(&pos, &ctx, &none(), at(NOW));
-    assert_eq!((v.outcome, v.status, v.colour()), (Outcome::Valid, None, Colour::Red));
+    assert_eq!(
+        (v.outcome, v.status, v.colour()),
+        (Outcome::Valid, None, Colour::Red)
+    );
 
     // No rule in force before the shipped rules' ValidFrom: fail closed.
     let early = NOW - 200 * DAY;
     let mut e = claims(vaccination(2, 2, early - 30 * DAY));
     e.iat = Some(early - DAY);
     e.exp = Some(early + DAY);
-    assert_eq!(code_of(&sign(&e, &s), &ctx, &Policy::venue().unwrap(), early), inv("RULES_NOT_APPLICABLE"));
+    assert_eq!(
+        code_of(&sign(&e, &s), &ctx, &Policy::venue().unwrap(), early),
+        inv("RULES_NOT_APPLICABLE")
+    );
 }
 
 #[test]
 fn checks_run_in_order_decode_trust_signature_keyusage_time_revocation() {
     let p = pki(Algorithm::Es256);
-    let vonly = dsc(&p.csca, Algorithm::Es256, NOW - DAY, NOW + DAY, &[CertificateType::Vaccination]);
+    let vonly = dsc(
+        &p.csca,
+        Algorithm::Es256,
+        NOW - DAY,
+        NOW + DAY,
+        &[CertificateType::Vaccination],
+    );
     let ctx = ctx_with(&[&vonly]);
     // Wrong type AND expired: key usage comes first.
     let mut c = claims(test(RAT, NEGATIVE, NOW - HOUR));
     c.exp = Some(NOW - 10);
     let v = verify(&sign(&c, &vonly.signer().unwrap()), &ctx, &none(), at(NOW));
-    assert_eq!((v.code().as_ref(), v.failed_check), ("KEY_USAGE_MISMATCH", Some(Check::KeyUsage)));
+    assert_eq!(
+        (v.code().as_ref(), v.failed_check),
+        ("KEY_USAGE_MISMATCH", Some(Check::KeyUsage))
+    );
     // Names are kept in the verdict but the signature flag says whether they may be shown.
     assert!(v.signature_verified);
     let forged = SoftwareKey::generate(Algorithm::Es256)
@@ -168,7 +292,10 @@ fn tries_every_dsc_sharing_a_kid() {
     // list whose entries name their kid explicitly is not possible here, so use the store's
     // multimap through two gateway-free DSCs): the second key verifies.
     let p = pki(Algorithm::Es256);
-    let text = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &p.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &p.dsc.signer().unwrap(),
+    );
     let other = dsc(&p.csca, Algorithm::Es256, NOW - DAY, NOW + DAY, &[]);
     let ctx = ctx_with(&[&other, &p.dsc]);
     assert!(verify(&text, &ctx, &none(), at(NOW)).is_valid());
@@ -194,19 +321,32 @@ fn revoked_by_every_hash_type() {
         let mut ctx = ctx_with(&[&p.dsc]);
         ctx.revocation = RevocationData::Loaded(list);
         let v = verify(&text, &ctx, &none(), at(NOW));
-        assert_eq!((v.outcome, v.code().as_ref()), (Outcome::Invalid, "REVOKED"), "{t:?}");
+        assert_eq!(
+            (v.outcome, v.code().as_ref()),
+            (Outcome::Invalid, "REVOKED"),
+            "{t:?}"
+        );
         // Stale beyond grace: cannot check.
         let v = verify(&text, &ctx, &none(), at(NOW + 2 * DAY));
-        assert_eq!((v.outcome, v.code().as_ref()), (Outcome::CannotCheck, "REVOCATION_LIST_EXPIRED"));
+        assert_eq!(
+            (v.outcome, v.code().as_ref()),
+            (Outcome::CannotCheck, "REVOCATION_LIST_EXPIRED")
+        );
     }
 }
 
 #[test]
 fn cannot_check_without_trust_data_or_beyond_grace() {
     let p = pki(Algorithm::Es256);
-    let text = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &p.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &p.dsc.signer().unwrap(),
+    );
     let v = verify(&text, &TrustContext::missing(), &none(), at(NOW));
-    assert_eq!((v.outcome, v.code().as_ref()), (Outcome::CannotCheck, "TRUST_LIST_MISSING"));
+    assert_eq!(
+        (v.outcome, v.code().as_ref()),
+        (Outcome::CannotCheck, "TRUST_LIST_MISSING")
+    );
     assert_eq!(v.colour(), Colour::Red);
     // A malformed pass is still INVALID without trust data.
     let v = verify("HC2:1", &TrustContext::missing(), &none(), at(NOW));
@@ -214,7 +354,8 @@ fn cannot_check_without_trust_data_or_beyond_grace() {
 
     // A signed list valid for a week, grace one day.
     let signer_spec = trust_list::pki::CertSpec::new("VN", "VN TL", NOW - DAY, NOW + 365 * DAY);
-    let tl = trust_list::pki::generate_list_signer(&p.csca, Algorithm::Es256, &signer_spec).unwrap();
+    let tl =
+        trust_list::pki::generate_list_signer(&p.csca, Algorithm::Es256, &signer_spec).unwrap();
     let list = TrustList {
         sequence: 1,
         issued_at: NOW - HOUR,
@@ -222,9 +363,17 @@ fn cannot_check_without_trust_data_or_beyond_grace() {
         entries: vec![TrustListEntry::from_dsc(&p.dsc.cert().unwrap(), "VN")],
         ..Default::default()
     };
-    let signed = list.sign(&tl.signer().unwrap(), &[tl.cert_der.clone()]).unwrap();
+    let signed = list
+        .sign(&tl.signer().unwrap(), &[tl.cert_der.clone()])
+        .unwrap();
     let mut state = TrustState::default();
-    let verified = verify_trust_list(&signed, &p.csca.cert().unwrap(), &mut state, &VerifyOptions::new(NOW, DAY)).unwrap();
+    let verified = verify_trust_list(
+        &signed,
+        &p.csca.cert().unwrap(),
+        &mut state,
+        &VerifyOptions::new(NOW, DAY),
+    )
+    .unwrap();
     let mut store = TrustStore::new();
     store.add_signed_list(&verified);
     let mut ctx = TrustContext::new(store);
@@ -232,9 +381,15 @@ fn cannot_check_without_trust_data_or_beyond_grace() {
     let mut c = claims(vaccination(2, 2, NOW - 30 * DAY));
     c.exp = Some(NOW + 60 * DAY);
     let text = sign(&c, &p.dsc.signer().unwrap());
-    assert!(verify(&text, &ctx, &none(), at(NOW + 7 * DAY + DAY)).is_valid(), "stale within grace");
+    assert!(
+        verify(&text, &ctx, &none(), at(NOW + 7 * DAY + DAY)).is_valid(),
+        "stale within grace"
+    );
     let v = verify(&text, &ctx, &none(), at(NOW + 8 * DAY + 1));
-    assert_eq!((v.outcome, v.code().as_ref()), (Outcome::CannotCheck, "TRUST_LIST_EXPIRED"));
+    assert_eq!(
+        (v.outcome, v.code().as_ref()),
+        (Outcome::CannotCheck, "TRUST_LIST_EXPIRED")
+    );
 }
 
 /// (dcc, clock, expected VALID) for a policy.
@@ -247,7 +402,14 @@ fn assert_policy(policy: &Policy, cases: Vec<(&str, wallet_format::Dcc, i64, boo
         c.iat = Some(NOW - 300 * DAY);
         c.exp = Some(NOW + 300 * DAY);
         let v = verify(&sign(&c, &s), &ctx, policy, at(clock));
-        assert_eq!(v.is_valid(), want, "{} {label}: {} {:?}", policy.name(), v.code(), v.failed_rules);
+        assert_eq!(
+            v.is_valid(),
+            want,
+            "{} {label}: {} {:?}",
+            policy.name(),
+            v.code(),
+            v.failed_rules
+        );
     }
 }
 
@@ -261,16 +423,51 @@ fn venue_policy_at_the_edges_of_its_windows() {
             ("RAT 47h", test(RAT, NEGATIVE, sc), sc + 47 * HOUR, true),
             ("RAT 48h", test(RAT, NEGATIVE, sc), sc + 48 * HOUR, true),
             ("RAT 49h", test(RAT, NEGATIVE, sc), sc + 49 * HOUR, false),
-            ("RAT before sample", test(RAT, NEGATIVE, sc), sc - HOUR, false),
+            (
+                "RAT before sample",
+                test(RAT, NEGATIVE, sc),
+                sc - HOUR,
+                false,
+            ),
             ("NAAT 71h", test(NAAT, NEGATIVE, sc), sc + 71 * HOUR, true),
             ("NAAT 72h", test(NAAT, NEGATIVE, sc), sc + 72 * HOUR, true),
             ("NAAT 73h", test(NAAT, NEGATIVE, sc), sc + 73 * HOUR, false),
-            ("recovery day before df", recovery(NOW - 40 * DAY, NOW, NOW + 100 * DAY), NOW - DAY, false),
-            ("recovery day of df", recovery(NOW - 40 * DAY, NOW, NOW + 100 * DAY), NOW, true),
-            ("recovery day of du", recovery(NOW - 40 * DAY, NOW - 50 * DAY, NOW), NOW, true),
-            ("recovery day after du", recovery(NOW - 40 * DAY, NOW - 50 * DAY, NOW), NOW + DAY, false),
-            ("partial vaccination", vaccination(1, 2, NOW - DAY), NOW, true),
-            ("vaccination tomorrow", vaccination(1, 2, NOW + DAY), NOW, false),
+            (
+                "recovery day before df",
+                recovery(NOW - 40 * DAY, NOW, NOW + 100 * DAY),
+                NOW - DAY,
+                false,
+            ),
+            (
+                "recovery day of df",
+                recovery(NOW - 40 * DAY, NOW, NOW + 100 * DAY),
+                NOW,
+                true,
+            ),
+            (
+                "recovery day of du",
+                recovery(NOW - 40 * DAY, NOW - 50 * DAY, NOW),
+                NOW,
+                true,
+            ),
+            (
+                "recovery day after du",
+                recovery(NOW - 40 * DAY, NOW - 50 * DAY, NOW),
+                NOW + DAY,
+                false,
+            ),
+            (
+                "partial vaccination",
+                vaccination(1, 2, NOW - DAY),
+                NOW,
+                true,
+            ),
+            (
+                "vaccination tomorrow",
+                vaccination(1, 2, NOW + DAY),
+                NOW,
+                false,
+            ),
         ],
     );
 }
@@ -282,17 +479,57 @@ fn travel_policy_at_the_edges_of_its_windows() {
     assert_policy(
         &travel,
         vec![
-            ("13 days after last dose", vaccination(2, 2, dt), dt + 13 * DAY, false),
-            ("14 days after last dose", vaccination(2, 2, dt), dt + 14 * DAY, true),
-            ("15 days after last dose", vaccination(2, 2, dt), dt + 15 * DAY, true),
-            ("primary series day 269", vaccination(2, 2, dt), dt + 269 * DAY, true),
-            ("primary series day 270", vaccination(2, 2, dt), dt + 270 * DAY, true),
-            ("primary series day 271", vaccination(2, 2, dt), dt + 271 * DAY, false),
-            ("booster day 271", vaccination(3, 3, dt), dt + 271 * DAY, true),
+            (
+                "13 days after last dose",
+                vaccination(2, 2, dt),
+                dt + 13 * DAY,
+                false,
+            ),
+            (
+                "14 days after last dose",
+                vaccination(2, 2, dt),
+                dt + 14 * DAY,
+                true,
+            ),
+            (
+                "15 days after last dose",
+                vaccination(2, 2, dt),
+                dt + 15 * DAY,
+                true,
+            ),
+            (
+                "primary series day 269",
+                vaccination(2, 2, dt),
+                dt + 269 * DAY,
+                true,
+            ),
+            (
+                "primary series day 270",
+                vaccination(2, 2, dt),
+                dt + 270 * DAY,
+                true,
+            ),
+            (
+                "primary series day 271",
+                vaccination(2, 2, dt),
+                dt + 271 * DAY,
+                false,
+            ),
+            (
+                "booster day 271",
+                vaccination(3, 3, dt),
+                dt + 271 * DAY,
+                true,
+            ),
             ("partial", vaccination(1, 2, dt), dt + 30 * DAY, false),
             ("RAT 48h", test(RAT, NEGATIVE, NOW), NOW + 48 * HOUR, true),
             ("RAT 49h", test(RAT, NEGATIVE, NOW), NOW + 49 * HOUR, false),
-            ("recovery day after du", recovery(NOW - 40 * DAY, NOW - 50 * DAY, NOW), NOW + DAY, false),
+            (
+                "recovery day after du",
+                recovery(NOW - 40 * DAY, NOW - 50 * DAY, NOW),
+                NOW + DAY,
+                false,
+            ),
         ],
     );
     // A product outside the accepted list.
@@ -320,7 +557,14 @@ fn loads_a_foreign_rule_set_as_policy() {
 }
 
 fn qr_png(text: &str) -> image::GrayImage {
-    let png = qr::render_png(text, &RenderOptions { module_size: 4, quiet_zone: 4 }).unwrap();
+    let png = qr::render_png(
+        text,
+        &RenderOptions {
+            module_size: 4,
+            quiet_zone: 4,
+        },
+    )
+    .unwrap();
     image::load_from_memory(&png).unwrap().to_luma8()
 }
 
@@ -334,20 +578,36 @@ fn to_png(img: &image::GrayImage) -> Vec<u8> {
 fn reads_rotated_scaled_and_noisy_qr_images() {
     let p = pki(Algorithm::Es256);
     let ctx = ctx_with(&[&p.dsc]);
-    let text = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &p.dsc.signer().unwrap());
+    let text = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &p.dsc.signer().unwrap(),
+    );
     let base = qr_png(&text);
     let rotated = image::imageops::rotate90(&base);
     let (w, h) = base.dimensions();
-    let scaled = image::imageops::resize(&base, w * 3 / 2, h * 3 / 2, image::imageops::FilterType::Triangle);
+    let scaled = image::imageops::resize(
+        &base,
+        w * 3 / 2,
+        h * 3 / 2,
+        image::imageops::FilterType::Triangle,
+    );
     // "Printed": grey paper, dark-grey ink, deterministic speckle noise.
     let mut printed = base.clone();
     let mut seed: u32 = 12345;
     for px in printed.pixels_mut() {
         seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
         let noise = (seed >> 16) % 40;
-        px.0[0] = if px.0[0] > 128 { 200 + (noise as u8) % 40 } else { 40 + noise as u8 };
+        px.0[0] = if px.0[0] > 128 {
+            200 + (noise as u8) % 40
+        } else {
+            40 + noise as u8
+        };
     }
-    for (label, img) in [("rotated", rotated), ("scaled", scaled), ("printed", printed)] {
+    for (label, img) in [
+        ("rotated", rotated),
+        ("scaled", scaled),
+        ("printed", printed),
+    ] {
         let vs = verify_image(&to_png(&img), &ctx, &none(), at(NOW));
         assert_eq!(vs.len(), 1, "{label}");
         assert!(vs[0].is_valid(), "{label}: {:?}", vs[0].reason);
@@ -364,7 +624,10 @@ fn image_without_qr_is_qr_not_found_and_junk_is_image_invalid() {
     let blank = image::GrayImage::from_pixel(200, 200, image::Luma([255]));
     let vs = verify_image(&to_png(&blank), &ctx, &none(), at(NOW));
     assert_eq!(vs.len(), 1);
-    assert_eq!((vs[0].outcome, vs[0].code().as_ref()), (Outcome::Invalid, "QR_NOT_FOUND"));
+    assert_eq!(
+        (vs[0].outcome, vs[0].code().as_ref()),
+        (Outcome::Invalid, "QR_NOT_FOUND")
+    );
     let vs = verify_image(b"\x89PNG\r\n\x1a\nnot really", &ctx, &none(), at(NOW));
     assert_eq!(vs[0].code(), "IMAGE_INVALID");
 }
