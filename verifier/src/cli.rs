@@ -611,6 +611,7 @@ fn flush_chunk<W: Write>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

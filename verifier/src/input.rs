@@ -93,6 +93,7 @@ pub fn read_bounded_line<R: BufRead>(reader: &mut R, max: usize) -> io::Result<O
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -359,7 +359,7 @@ fn inspect_subcommand_shows_a_signed_list() {
         ..Default::default()
     };
     let signed = list
-        .sign(&tl.signer().unwrap(), &[tl.cert_der.clone()])
+        .sign(&tl.signer().unwrap(), std::slice::from_ref(&tl.cert_der))
         .unwrap();
     let list_path = s.dir.path().join("list.cose");
     std::fs::write(&list_path, signed).unwrap();

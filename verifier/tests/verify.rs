@@ -364,7 +364,7 @@ fn cannot_check_without_trust_data_or_beyond_grace() {
         ..Default::default()
     };
     let signed = list
-        .sign(&tl.signer().unwrap(), &[tl.cert_der.clone()])
+        .sign(&tl.signer().unwrap(), std::slice::from_ref(&tl.cert_der))
         .unwrap();
     let mut state = TrustState::default();
     let verified = verify_trust_list(
