@@ -21,9 +21,12 @@ impl Default for Compressor {
 }
 
 impl Compressor {
-    /// zlib level 9: the certificate payload is short and mostly random (signature), so levels
-    /// differ by a few bytes; see the benchmark for the cost of each.
-    pub const LEVEL: u32 = 9;
+    /// zlib level 0 (one stored deflate block inside a valid zlib stream; every inflater reads
+    /// it). A pass is ~330 bytes of mostly unique text plus a random signature, so no level
+    /// finds anything worth the cost: on the typical pass level 9 saves 2 bytes (3 characters)
+    /// for ~20 µs, and zlib-rs level 1 is 3 bytes *larger* than stored. Measured in
+    /// `tests/encoded_size.rs` and `benches/pipeline.rs`; spec/format.md §Issuing profile.
+    pub const LEVEL: u32 = 0;
 
     /// A compressor at [`Compressor::LEVEL`].
     pub fn new() -> Self {

@@ -42,26 +42,34 @@ pub struct DecodedClaims {
 }
 
 impl Claims {
-    /// Serialise to the CWT claims map (deterministic order: 1, 4, 6, -260).
+    /// Serialise to the CWT claims map (deterministic order: 1, 4, 6, -260), written directly
+    /// (no intermediate CBOR value tree).
     pub fn to_cbor(&self) -> Result<Vec<u8>, Error> {
-        let dcc = Cbor::serialized(&self.dcc).map_err(|_| Error::EncodingFailed("dcc payload"))?;
-        let mut map = Vec::with_capacity(4);
+        use crate::cose::{push_head, push_int};
+        let entries = 1
+            + usize::from(self.iss.is_some())
+            + usize::from(self.exp.is_some())
+            + usize::from(self.iat.is_some());
+        let mut out = Vec::with_capacity(320);
+        push_head(&mut out, 5, entries as u64);
         if let Some(iss) = &self.iss {
-            map.push((Cbor::from(CLAIM_ISS), Cbor::Text(iss.clone())));
+            push_int(&mut out, CLAIM_ISS);
+            push_head(&mut out, 3, iss.len() as u64);
+            out.extend_from_slice(iss.as_bytes());
         }
         if let Some(exp) = self.exp {
-            map.push((Cbor::from(CLAIM_EXP), Cbor::from(exp)));
+            push_int(&mut out, CLAIM_EXP);
+            push_int(&mut out, exp);
         }
         if let Some(iat) = self.iat {
-            map.push((Cbor::from(CLAIM_IAT), Cbor::from(iat)));
+            push_int(&mut out, CLAIM_IAT);
+            push_int(&mut out, iat);
         }
-        map.push((
-            Cbor::from(CLAIM_HCERT),
-            Cbor::Map(vec![(Cbor::from(HCERT_EU_DCC_V1), dcc)]),
-        ));
-        let mut out = Vec::with_capacity(320);
-        ciborium::ser::into_writer(&Cbor::Map(map), &mut out)
-            .map_err(|_| Error::EncodingFailed("cwt claims"))?;
+        push_int(&mut out, CLAIM_HCERT);
+        push_head(&mut out, 5, 1);
+        push_int(&mut out, HCERT_EU_DCC_V1);
+        ciborium::ser::into_writer(&self.dcc, &mut out)
+            .map_err(|_| Error::EncodingFailed("dcc payload"))?;
         Ok(out)
     }
 
@@ -115,6 +123,12 @@ impl Claims {
 
 /// Read a DCC from JSON leniently: nulls for absent groups and unknown fields are ignored.
 pub fn dcc_from_json(json: &serde_json::Value) -> Result<Dcc, Error> {
+    use serde::Deserialize;
+    // Fast path: well-formed payloads deserialise straight from the borrowed JSON (no copy);
+    // `null` in an optional member reads as absent.
+    if let Ok(dcc) = Dcc::deserialize(json) {
+        return Ok(dcc);
+    }
     let mut cleaned = json.clone();
     if let Some(obj) = cleaned.as_object_mut() {
         obj.retain(|_, v| !v.is_null());
