@@ -9,7 +9,7 @@
 use criterion::{black_box, criterion_group, Criterion};
 use std::time::{Duration, Instant};
 use wallet_format::{
-    profile, transliterate, uvci::Uvci, Algorithm, Claims, Dcc, Encoder, Kid, KeySigner, Limits,
+    profile, transliterate, uvci::Uvci, Algorithm, Claims, Dcc, Encoder, KeySigner, Kid, Limits,
     Name, PublicKey, Signer, SoftwareKey, Vaccination,
 };
 
@@ -193,7 +193,10 @@ fn summary() {
         let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
         let target = |alg: Algorithm, r: f64, max: f64| {
             if alg == Algorithm::Es256 {
-                format!(" (target ≤ {max:.1}×: {})", if r <= max { "met" } else { "MISSED" })
+                format!(
+                    " (target ≤ {max:.1}×: {})",
+                    if r <= max { "met" } else { "MISSED" }
+                )
             } else {
                 String::new()
             }
