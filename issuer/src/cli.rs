@@ -155,7 +155,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::RevokeToken { id } => {
             let ok = with_db!(&db, |p| {
-                let mut tx = p.begin().await?;
+                let mut tx = crate::db::BeginWrite::begin_write(p).await?;
                 let ok = crate::db::store::Store::token_revoke(&mut *tx, &id, now).await?;
                 audit::append(&mut *tx, now, "cli", "revoke_token", &id, "").await?;
                 tx.commit().await?;
@@ -166,7 +166,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Facility { action } => {
             let (id, ok, verb) = with_db!(&db, |p| {
-                let mut tx = p.begin().await?;
+                let mut tx = crate::db::BeginWrite::begin_write(p).await?;
                 let r = match &action {
                     FacilityCmd::Add { id, name } => {
                         let ok = crate::db::store::Store::facility_insert(
@@ -207,7 +207,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     .rotate(&db, a, &issuer.settings.country, now)
                     .await?;
                 with_db!(&db, |p| {
-                    let mut tx = p.begin().await?;
+                    let mut tx = crate::db::BeginWrite::begin_write(p).await?;
                     audit::append(&mut *tx, now, "cli", "rotate", &kid, a.name()).await?;
                     tx.commit().await?;
                 });

@@ -364,7 +364,7 @@ impl Issuer {
         let signed = self.sign(&signer, &input.person, &input.dose, now)?;
         let id_hash = self.ident.national_id_hash(&input.person.national_id);
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let r = self
                 .issue_in_tx(
                     &mut *tx, input, &hash, &id_hash, signed, &signer, actor, now,
@@ -406,7 +406,7 @@ impl Issuer {
             .map(|i| self.sign(&signer, &i.person, &i.dose, now))
             .collect();
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let mut out = Vec::with_capacity(inputs.len());
             for (input, s) in inputs.iter().zip(signed) {
                 let hash = input.content_hash();
@@ -617,7 +617,7 @@ impl Issuer {
     ) -> Result<IssueOutcome> {
         let signer = self.keys.current_signer(&self.db).await?;
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let mut dose = tx.dose_by_id(record_id).await?.ok_or(Error::NotFound)?;
             if facility.is_some_and(|f| f != dose.facility_id) {
                 return Err(Error::Forbidden("the record belongs to another facility"));
@@ -688,7 +688,7 @@ impl Issuer {
         let signer = self.keys.current_signer(&self.db).await?;
         let new_hash = self.ident.national_id_hash(&person_in.national_id);
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let dose = tx.dose_by_id(record_id).await?.ok_or(Error::NotFound)?;
             if facility.is_some_and(|f| f != dose.facility_id) {
                 return Err(Error::Forbidden("the record belongs to another facility"));
@@ -753,7 +753,7 @@ impl Issuer {
         now: i64,
     ) -> Result<CertView> {
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let cert = tx.cert_get(uvci).await?.ok_or(Error::NotFound)?;
             if cert.state == "revoked" {
                 return Ok(CertView::from(&cert));
@@ -791,7 +791,7 @@ impl Issuer {
             return Err(Error::NoSigningKey);
         }
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let certs = tx.certs_current_of_kid(kid).await?;
             let mut reissued = 0;
             for c in &certs {
@@ -843,7 +843,7 @@ impl Issuer {
     /// Check a holder's retrieval code against the person of `person_id`, counting failures.
     pub async fn check_holder_code(&self, person_id: &str, code: &str, now: i64) -> Result<()> {
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             tx.person_lock(person_id, now).await?;
             let person = tx
                 .person_by_id(person_id)
@@ -892,7 +892,7 @@ impl Issuer {
     ) -> Result<Vec<CertView>> {
         let id_hash = self.ident.national_id_hash(national_id);
         with_db!(&self.db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let Some(person) = tx.person_by_hash(&id_hash).await? else {
                 return Err(Error::RetrievalFailed);
             };

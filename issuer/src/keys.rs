@@ -284,7 +284,7 @@ impl Keys {
     /// longer signing).
     pub async fn set_current(&self, db: &Db, kid: &str, now: i64) -> Result<()> {
         with_db!(db, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             sqlx::query(
                 "UPDATE dscs SET state = 'retired', state_changed_at = $1 WHERE state = 'current'",
             )

@@ -45,6 +45,7 @@ both!(holder_retrieval_works_and_locks_out_after_wrong_codes);
 both!(rejects_role_violations_and_cross_facility_submissions);
 both!(rejects_malformed_json_with_400_and_invalid_fields_with_422);
 both!(audit_log_chains_every_operation);
+both!(concurrent_replicas_keep_one_audit_chain_and_one_dose_per_record);
 
 mod scenarios {
     use super::*;
@@ -695,5 +696,58 @@ mod scenarios {
         let (_, v) = h.call("GET", "/v1/audit/verify", Some(&a), None).await;
         assert_eq!(v["intact"], false);
         assert_eq!(v["seq"], 2);
+    }
+
+    pub async fn concurrent_replicas_keep_one_audit_chain_and_one_dose_per_record(h: &Harness) {
+        let replicas = [h.issuer.clone(), h.replica().await];
+        let mut tasks = Vec::new();
+        for (r, issuer) in replicas.iter().enumerate() {
+            for i in 0..20 {
+                let issuer = issuer.clone();
+                tasks.push(tokio::spawn(async move {
+                    // Records 0..10 are submitted by both replicas at once; 10..20 by one each.
+                    let record = if i < 10 {
+                        format!("same-{i}")
+                    } else {
+                        format!("own-{r}-{i}")
+                    };
+                    let v = dose(
+                        "HN-001",
+                        &record,
+                        &format!("p{}", i % 7),
+                        1 + (i % 2),
+                        2,
+                        "2021-06-01",
+                    );
+                    let input = issuer::input::parse_submission(&v, common::T0).unwrap();
+                    (
+                        record,
+                        issuer.issue_dose(&input, "test", common::T0).await.unwrap(),
+                    )
+                }));
+            }
+        }
+        let mut answers = std::collections::HashMap::new();
+        for t in tasks {
+            let (record, out) = t.await.unwrap();
+            if let Some(prev) = answers.insert(record.clone(), out.record_id.clone()) {
+                assert_eq!(
+                    prev, out.record_id,
+                    "both replicas answer the same record for {record}"
+                );
+            }
+        }
+        assert_eq!(answers.len(), 30);
+        let (doses, verdict) = issuer::with_db!(&h.issuer.db, |p| {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doses")
+                .fetch_one(p)
+                .await
+                .unwrap();
+            let mut c = p.acquire().await.unwrap();
+            (n, issuer::audit::verify(&mut *c).await.unwrap())
+        });
+        assert_eq!(doses, 30);
+        assert_eq!(verdict, issuer::audit::Verdict::Intact { entries: 30 });
+        replicas[1].db.close().await;
     }
 }

@@ -106,3 +106,29 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// Begin a write transaction. SQLite: `BEGIN IMMEDIATE`, so a transaction that reads before it
+/// writes takes the write lock up front and waits (busy timeout) instead of failing when another
+/// process (a second replica, an import next to `serve`) wrote in between. PostgreSQL: `BEGIN`.
+pub trait BeginWrite {
+    /// The database.
+    type Database: sqlx::Database;
+    /// Begin.
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Database>>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.begin().await?)
+    }
+}

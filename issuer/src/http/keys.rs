@@ -56,7 +56,7 @@ async fn rotate(State(s): State<AppState>, caller: Caller, body: Bytes) -> Resul
         .rotate(&s.issuer.db, alg, &s.issuer.settings.country, now)
         .await?;
     with_db!(&s.issuer.db, |p| {
-        let mut tx = p.begin().await?;
+        let mut tx = crate::db::BeginWrite::begin_write(p).await?;
         audit::append(&mut *tx, now, &caller.actor(), "rotate", &kid, alg.name()).await?;
         tx.commit().await?;
     });

@@ -33,6 +33,7 @@ pub struct Harness {
     pub state: AppState,
     pub clock: Arc<FixedClock>,
     pub pg_cleanup: Option<(String, String)>,
+    pub url: String,
 }
 
 /// `None` (with a printed notice) when PostgreSQL tests should be skipped.
@@ -74,6 +75,7 @@ impl Harness {
             }
         };
         let db = Db::connect(&url).await.unwrap();
+        let url2 = url.clone();
         let keys = Arc::new(issuer::keys::Keys::load(&keys_dir).unwrap());
         keys.sync(&db, T0).await.unwrap();
         let issuer = Arc::new(Issuer::new(db, keys, settings));
@@ -89,7 +91,15 @@ impl Harness {
             state,
             clock,
             pg_cleanup,
+            url: url2,
         })
+    }
+
+    /// A second replica: its own pool on the same database and the same keys directory.
+    pub async fn replica(&self) -> Arc<Issuer> {
+        let db = Db::connect(&self.url).await.unwrap();
+        let keys = Arc::new(issuer::keys::Keys::load(&self.dir.path().join("keys")).unwrap());
+        Arc::new(Issuer::new(db, keys, Settings::default()))
     }
 
     pub async fn cleanup(self) {
