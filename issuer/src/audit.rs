@@ -50,6 +50,51 @@ pub async fn append<C: Store>(
     .await
 }
 
+/// Appends within one transaction that hold the chain head in memory after the first read
+/// (the append lock is held until commit, so nobody else can move the head meanwhile).
+#[derive(Debug, Default)]
+pub struct Chain {
+    head: Option<(i64, Vec<u8>)>,
+}
+
+impl Chain {
+    /// Append one entry (the first call takes the lock and reads the head).
+    pub async fn append<C: Store>(
+        &mut self,
+        conn: &mut C,
+        at: i64,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let (seq, prev) = match self.head.take() {
+            Some((s, h)) => (s + 1, h),
+            None => {
+                conn.serialize_appends().await?;
+                match conn.audit_last().await? {
+                    Some((s, h)) => (s + 1, h),
+                    None => (1, vec![0u8; 32]),
+                }
+            }
+        };
+        let hash = chain_hash(&prev, seq, at, [actor, action, subject, detail]);
+        let row = AuditRow {
+            seq,
+            at,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail: detail.to_string(),
+            prev_hash: prev,
+            hash: hash.clone(),
+        };
+        conn.audit_insert(&row).await?;
+        self.head = Some((seq, hash));
+        Ok(())
+    }
+}
+
 /// Result of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

@@ -367,7 +367,15 @@ impl Issuer {
             let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let r = self
                 .issue_in_tx(
-                    &mut *tx, input, &hash, &id_hash, signed, &signer, actor, now,
+                    &mut *tx,
+                    input,
+                    &hash,
+                    &id_hash,
+                    signed,
+                    &signer,
+                    &mut audit::Chain::default(),
+                    actor,
+                    now,
                 )
                 .await;
             match r {
@@ -408,6 +416,7 @@ impl Issuer {
         with_db!(&self.db, |p| {
             let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let mut out = Vec::with_capacity(inputs.len());
+            let mut chain = audit::Chain::default();
             for (input, s) in inputs.iter().zip(signed) {
                 let hash = input.content_hash();
                 if let Some(d) = tx
@@ -426,7 +435,9 @@ impl Issuer {
                 };
                 let id_hash = self.ident.national_id_hash(&input.person.national_id);
                 match self
-                    .issue_in_tx(&mut *tx, input, &hash, &id_hash, s, &signer, actor, now)
+                    .issue_in_tx(
+                        &mut *tx, input, &hash, &id_hash, s, &signer, &mut chain, actor, now,
+                    )
                     .await?
                 {
                     Some(o) => out.push(Ok(o)),
@@ -447,6 +458,7 @@ impl Issuer {
         id_hash: &[u8],
         signed: Signed,
         signer: &KeySigner,
+        chain: &mut audit::Chain,
         actor: &str,
         now: i64,
     ) -> Result<Option<IssueOutcome>> {
@@ -461,9 +473,19 @@ impl Issuer {
         )
         .await?;
         let person = tx.person_by_hash(id_hash).await?.ok_or(Error::NotFound)?;
-        tx.person_lock(&person.id, now).await?;
         let first_issue = person.id == new_person_id;
-        let dose = DoseRow {
+        // A person created by this transaction has no doses or certificates yet, and its
+        // uncommitted row already excludes every other writer: skip the lock and the reads.
+        let (doses, current) = if first_issue {
+            (Vec::new(), Vec::new())
+        } else {
+            tx.person_lock(&person.id, now).await?;
+            (
+                tx.doses_of_person(&person.id).await?,
+                tx.certs_current_of_person(&person.id).await?,
+            )
+        };
+        let mut dose = DoseRow {
             id: uuid::Uuid::now_v7().to_string(),
             facility_id: input.facility_id.clone(),
             facility_record_id: input.facility_record_id.clone(),
@@ -483,13 +505,10 @@ impl Issuer {
             first_issue: i64::from(first_issue),
             created_at: now,
         };
-        if !tx.dose_insert(&dose, now).await? {
-            return Ok(None);
-        }
-        let doses = tx.doses_of_person(&person.id).await?;
-        let best = best_dose(&doses).ok_or(Error::NotFound)?.clone();
-        let current = tx.certs_current_of_person(&person.id).await?;
-        let cert = if best.id == dose.id || current.is_empty() {
+        let mut all = doses;
+        all.push(dose.clone());
+        let best = best_dose(&all).ok_or(Error::NotFound)?.clone();
+        let fresh = if best.id == dose.id || current.is_empty() {
             // The stored person data is authoritative (corrections are explicit).
             let signed = if best.id == dose.id && !first_issue_differs(&person, &input.person) {
                 signed
@@ -497,35 +516,37 @@ impl Issuer {
                 let p = Self::person_input(&person, &input.person.national_id);
                 self.sign(signer, &p, &Self::dose_fields(&best), now)?
             };
-            let row = self.store_cert(tx, &person.id, &best, signed).await?;
-            for old in &current {
-                tx.cert_set_state(&old.uvci, "superseded", now, None, Some(&row.uvci))
-                    .await?;
-            }
-            audit::append(
-                tx,
-                now,
-                actor,
-                "issue",
-                &best.id,
-                &format!("uvci={} kid={}", row.uvci, row.kid),
-            )
-            .await?;
-            row
+            dose.response_uvci = Some(signed.uvci.clone());
+            Some(signed)
         } else {
-            // A lower or older dose arrived late: recorded, the held certificate stays.
-            audit::append(
-                tx,
-                now,
-                actor,
-                "record",
-                &dose.id,
-                "no change to current certificate",
-            )
-            .await?;
-            current.last().cloned().ok_or(Error::NotFound)?
+            dose.response_uvci = current.last().map(|c| c.uvci.clone());
+            None
         };
-        tx.dose_set_response(&dose.id, &cert.uvci).await?;
+        if !tx.dose_insert(&dose, now).await? {
+            return Ok(None);
+        }
+        let cert = match fresh {
+            Some(signed) => {
+                let row = self.store_cert(tx, &person.id, &best, signed).await?;
+                for old in &current {
+                    tx.cert_set_state(&old.uvci, "superseded", now, None, Some(&row.uvci))
+                        .await?;
+                }
+                let detail = format!("uvci={} kid={}", row.uvci, row.kid);
+                chain
+                    .append(tx, now, actor, "issue", &best.id, &detail)
+                    .await?;
+                row
+            }
+            None => {
+                // A lower or older dose arrived late: recorded, the held certificate stays.
+                let note = "no change to current certificate";
+                chain
+                    .append(tx, now, actor, "record", &dose.id, note)
+                    .await?;
+                current.last().cloned().ok_or(Error::NotFound)?
+            }
+        };
         Ok(Some(IssueOutcome {
             record_id: dose.id,
             retrieval_code: first_issue
