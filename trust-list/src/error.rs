@@ -10,6 +10,9 @@ pub enum ListKind {
     TrustList,
     /// The signed revocation list or a delta of it (`REVOCATION_LIST_*`).
     RevocationList,
+    /// A signed CertLogic rule set (`RULE_SET_*`); the state keeps one sequence per rule-set
+    /// name (spec/trust-list.md §Rule-set list kind).
+    RuleSet,
 }
 
 impl ListKind {
@@ -18,6 +21,7 @@ impl ListKind {
         match self {
             ListKind::TrustList => "trust-list",
             ListKind::RevocationList => "revocation-list",
+            ListKind::RuleSet => "rule-set",
         }
     }
 
@@ -25,6 +29,7 @@ impl ListKind {
         match self {
             ListKind::TrustList => "TRUST_LIST",
             ListKind::RevocationList => "REVOCATION_LIST",
+            ListKind::RuleSet => "RULE_SET",
         }
     }
 }
@@ -34,6 +39,7 @@ impl fmt::Display for ListKind {
         f.write_str(match self {
             ListKind::TrustList => "trust list",
             ListKind::RevocationList => "revocation list",
+            ListKind::RuleSet => "rule set",
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `inspect`: show a signed trust list or revocation list — kind, signer, sequence, validity,
+//! `inspect`: show a signed trust list, revocation list or rule set — kind, signer, sequence, validity,
 //! staleness, entries — and whether it verifies (stages 1, 2 and 4; rollback needs a state and
 //! is reported as not checked). Wired to `vaxcert-verify inspect FILE [--anchor FILE]`.
 
@@ -8,6 +8,7 @@ use crate::error::{Error, ListKind};
 use crate::limits::Limits;
 use crate::list::{EntryKey, TrustList};
 use crate::revocation::RevocationPayload;
+use crate::rules::SignedRuleSet;
 use std::fmt;
 
 /// What the file is.
@@ -17,6 +18,8 @@ pub enum Content {
     TrustList(TrustList),
     /// A revocation list or delta.
     Revocation(RevocationPayload),
+    /// A signed CertLogic rule set.
+    RuleSet(SignedRuleSet),
 }
 
 /// The signature verdict.
@@ -59,12 +62,17 @@ impl InspectReport {
 fn detect(opened: &envelope::Opened, limits: &Limits) -> Result<(ListKind, Content), Error> {
     match TrustList::from_cbor(opened.payload(), limits) {
         Ok(l) => Ok((ListKind::TrustList, Content::TrustList(l))),
-        Err(_) => RevocationPayload::from_cbor(opened.payload(), limits)
-            .map(|r| (ListKind::RevocationList, Content::Revocation(r))),
+        Err(_) => match RevocationPayload::from_cbor(opened.payload(), limits) {
+            Ok(r) => Ok((ListKind::RevocationList, Content::Revocation(r))),
+            Err(e) => match SignedRuleSet::from_cbor(opened.payload(), limits) {
+                Ok(r) => Ok((ListKind::RuleSet, Content::RuleSet(r))),
+                Err(_) => Err(e),
+            },
+        },
     }
 }
 
-/// Inspect `bytes` (a signed trust list or revocation list). With `anchor_der`, the signer
+/// Inspect `bytes` (a signed trust list, revocation list or rule set). With `anchor_der`, the signer
 /// chain and signature are checked against it.
 pub fn inspect(bytes: &[u8], anchor_der: Option<&[u8]>, clock: i64, grace: i64) -> InspectReport {
     let limits = Limits::DEFAULT;
@@ -100,6 +108,7 @@ pub fn inspect(bytes: &[u8], anchor_der: Option<&[u8]>, clock: i64, grace: i64) 
             let (_, i, v) = r.header();
             (i, v)
         }
+        Content::RuleSet(r) => (r.issued_at, r.valid_until),
     };
     if let Some(a) = anchor_der {
         report.signature = match Dsc::from_any(a).and_then(|anchor| {
@@ -150,6 +159,13 @@ impl fmt::Display for InspectReport {
                 writeln!(f, "sequence: {}", d.sequence)?;
                 writeln!(f, "issued at: {}", ts(d.issued_at))?;
                 writeln!(f, "valid until: {}", ts(d.valid_until))?;
+            }
+            Some(Content::RuleSet(r)) => {
+                writeln!(f, "kind: rule set")?;
+                writeln!(f, "name: {}", r.name)?;
+                writeln!(f, "sequence: {}", r.sequence)?;
+                writeln!(f, "issued at: {}", ts(r.issued_at))?;
+                writeln!(f, "valid until: {}", ts(r.valid_until))?;
             }
             None => {}
         }
@@ -231,6 +247,7 @@ impl fmt::Display for InspectReport {
                     writeln!(f, "removed groups: {}", d.removed.len())?;
                 }
             }
+            Some(Content::RuleSet(r)) => write_rules(f, &r.rules_json)?,
             None => {}
         }
         writeln!(
@@ -239,4 +256,39 @@ impl fmt::Display for InspectReport {
             if self.verifies() { "yes" } else { "no" }
         )
     }
+}
+
+/// One line per rule (`Identifier Version Type CertificateType`), read leniently from the
+/// rule-set JSON; the rules are not validated here (the verifier does that with `certlogic`).
+fn write_rules(f: &mut fmt::Formatter<'_>, json: &str) -> fmt::Result {
+    let value: Option<serde_json::Value> = serde_json::from_str(json).ok();
+    let rules = match &value {
+        Some(serde_json::Value::Array(a)) => Some(a),
+        Some(serde_json::Value::Object(o)) => o.get("rules").and_then(|r| r.as_array()),
+        _ => None,
+    };
+    let Some(rules) = rules else {
+        return writeln!(f, "rules: unreadable json ({} bytes)", json.len());
+    };
+    writeln!(f, "rules: {} ({} bytes of json)", rules.len(), json.len())?;
+    let field = |r: &serde_json::Value, k: &str| {
+        r.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect::<String>()
+    };
+    for r in rules {
+        writeln!(
+            f,
+            "  {} {} {} {}",
+            field(r, "Identifier"),
+            field(r, "Version"),
+            field(r, "Type"),
+            field(r, "CertificateType")
+        )?;
+    }
+    Ok(())
 }

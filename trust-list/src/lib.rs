@@ -13,7 +13,10 @@
 //! - [`store`]: [`TrustStore`], the union of trust sources; `candidates(kid)`.
 //! - [`gateway`]: EU gateway JSON import/export.
 //! - [`revocation`]: signed revocation lists and deltas, [`revocation::revocation_hashes`].
-//! - [`inspect`]: a human report of a signed list.
+//! - [`rules`]: signed CertLogic rule sets ([`rules::SignedRuleSet`],
+//!   [`rules::verify_rule_set`]) in the same envelope and stages, rollback per rule-set name;
+//!   the rules stay opaque JSON text here (the verifier parses them with `certlogic`).
+//! - [`inspect`]: a human report of a signed list or rule set.
 //!
 //! The crate never reads the system clock (the clock is a parameter) and does no network
 //! I/O; file I/O only in [`state`].
@@ -53,6 +56,7 @@ pub mod limits;
 pub mod list;
 pub mod pki;
 pub mod revocation;
+pub mod rules;
 pub mod state;
 pub mod store;
 
@@ -62,5 +66,6 @@ pub use error::{Error, ListKind, TimeFailure};
 pub use limits::Limits;
 pub use list::{TrustList, TrustListEntry, VerifiedTrustList, VerifyOptions};
 pub use revocation::{HashType, RevocationList};
+pub use rules::{SignedRuleSet, VerifiedRuleSet};
 pub use state::TrustState;
 pub use store::{TrustSource, TrustStore, TrustedKey};

@@ -11,6 +11,8 @@ pub struct Limits {
     pub max_revocation_list_bytes: usize,
     /// Largest number of revocation hashes in one list or delta.
     pub max_revocation_entries: usize,
+    /// Largest signed rule set accepted (bytes).
+    pub max_rule_set_bytes: usize,
     /// Largest number of certificates in the x5chain header.
     pub max_chain_len: usize,
     /// CBOR nesting limit.
@@ -19,12 +21,14 @@ pub struct Limits {
 
 impl Limits {
     /// Defaults: 64 MiB / 200 000 entries for trust lists, 512 MiB / 30 million hashes for
-    /// revocation lists, chain of at most 4 certificates, CBOR depth 16.
+    /// revocation lists, 4 MiB for a signed rule set, chain of at most 4 certificates, CBOR
+    /// depth 16.
     pub const DEFAULT: Limits = Limits {
         max_trust_list_bytes: 64 * 1024 * 1024,
         max_entries: 200_000,
         max_revocation_list_bytes: 512 * 1024 * 1024,
         max_revocation_entries: 30_000_000,
+        max_rule_set_bytes: 4 * 1024 * 1024,
         max_chain_len: 4,
         max_cbor_depth: 16,
     };

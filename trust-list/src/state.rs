@@ -13,6 +13,11 @@ use std::path::Path;
 pub const STATE_FILE: &str = "vaxcert-trust-state.json";
 const MAX_STATE_BYTES: u64 = 1024 * 1024;
 
+/// The state key of the signed rule set called `name`: `rule-set:<name>`.
+pub fn rule_set_key(name: &str) -> String {
+    format!("{}:{name}", ListKind::RuleSet.name())
+}
+
 /// Highest sequence and latest issued_at seen for one list kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
@@ -28,7 +33,8 @@ pub struct TrustState {
     /// Format version (1).
     #[serde(default = "one")]
     pub version: u32,
-    /// Per list kind (`trust-list`, `revocation-list`).
+    /// Per list kind (`trust-list`, `revocation-list`) and per signed rule set
+    /// (`rule-set:<name>`, see [`rule_set_key`]).
     #[serde(default)]
     pub lists: BTreeMap<String, Seen>,
     /// Anchors announced by verified trust lists (`next_anchor`), base64 DER.
@@ -76,7 +82,12 @@ impl TrustState {
 
     /// What was seen for `kind`.
     pub fn seen(&self, kind: ListKind) -> Option<Seen> {
-        self.lists.get(kind.name()).copied()
+        self.seen_key(kind.name())
+    }
+
+    /// What was seen under a state key (a list kind's name, or [`rule_set_key`]).
+    pub fn seen_key(&self, key: &str) -> Option<Seen> {
+        self.lists.get(key).copied()
     }
 
     /// Stage 3 (rollback): refuse a sequence below the highest seen, or an issued_at before the
@@ -88,7 +99,18 @@ impl TrustState {
         sequence: u64,
         issued_at: i64,
     ) -> Result<(), Error> {
-        if let Some(seen) = self.seen(kind) {
+        self.check_rollback_key(kind.name(), kind, sequence, issued_at)
+    }
+
+    /// [`TrustState::check_rollback`] under an explicit state key (one per signed rule set).
+    pub fn check_rollback_key(
+        &self,
+        key: &str,
+        kind: ListKind,
+        sequence: u64,
+        issued_at: i64,
+    ) -> Result<(), Error> {
+        if let Some(seen) = self.seen_key(key) {
             if sequence < seen.sequence || issued_at < seen.issued_at {
                 return Err(Error::Rollback {
                     kind,
@@ -104,7 +126,12 @@ impl TrustState {
 
     /// Record an accepted list (never lowers what was seen).
     pub fn record(&mut self, kind: ListKind, sequence: u64, issued_at: i64) {
-        let entry = self.lists.entry(kind.name().to_string()).or_insert(Seen {
+        self.record_key(kind.name(), sequence, issued_at);
+    }
+
+    /// [`TrustState::record`] under an explicit state key.
+    pub fn record_key(&mut self, key: &str, sequence: u64, issued_at: i64) {
+        let entry = self.lists.entry(key.to_string()).or_insert(Seen {
             sequence,
             issued_at,
         });
