@@ -379,7 +379,8 @@ impl Conn {
             if n == 0 {
                 bail!("connection closed before the response head");
             }
-            self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            self.buf
+                .extend_from_slice(chunk.get(..n).unwrap_or_default());
         };
         let head = std::str::from_utf8(self.buf.get(..head_end).unwrap_or_default())?;
         let status: u16 = head
@@ -398,7 +399,8 @@ impl Conn {
             if n == 0 {
                 bail!("connection closed inside the response body");
             }
-            self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            self.buf
+                .extend_from_slice(chunk.get(..n).unwrap_or_default());
         }
         Ok(status)
     }
@@ -512,7 +514,10 @@ fn http_load(t: &Target, requests: usize, concurrency: usize) -> Result<HttpResu
                     // Both doses of a person come from the same facility.
                     let f = (i / 2) % FACILITIES;
                     let body = submission(i, f);
-                    let tok = facility_tokens.get(f).map(String::as_str).unwrap_or_default();
+                    let tok = facility_tokens
+                        .get(f)
+                        .map(String::as_str)
+                        .unwrap_or_default();
                     let t0 = Instant::now();
                     match conn.post("/v1/vaccinations", tok, &body).await {
                         Ok(s) => {
