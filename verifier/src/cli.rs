@@ -26,7 +26,7 @@ use wallet_format::Limits;
 
 use crate::input::{looks_like_image, read_bounded_line, InputSource, Line};
 use crate::output::{human_lines, json_line};
-use crate::policy::Policy;
+use crate::policy::{Policy, SignedPolicyContext};
 use crate::revocation::RevocationData;
 use crate::verdict::{Outcome, Reason, Verdict};
 use crate::verify::{verify, verify_image, TrustContext, TrustData};
@@ -46,7 +46,7 @@ pub const MAX_TRUST_FILE_BYTES: u64 = 64 * 1024 * 1024;
     name = "vaxcert-verify",
     version,
     about = "Verify EU DCC / HCERT passes offline",
-    after_help = "Subcommands (first argument only):\n  inspect FILE [--anchor FILE]         show a signed trust or revocation list\n  certlogic EXPR_OR_RULE.json DATA.json evaluate a CertLogic expression or rule"
+    after_help = "Subcommands (first argument only):\n  inspect FILE [--anchor FILE]         show a signed trust list, revocation list or rule set\n  certlogic EXPR_OR_RULE.json DATA.json evaluate a CertLogic expression or rule"
 )]
 pub struct VerifyArgs {
     /// A signed trust list (needs --anchor).
@@ -74,7 +74,8 @@ pub struct VerifyArgs {
     /// bare date. Default: now.
     #[arg(long, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<OffsetDateTime>,
-    /// none, venue, travel, or a rule-set JSON file.
+    /// none, venue, travel, or a rule-set file: plain rule JSON, or a signed rule set
+    /// (verified against --anchor, with --state-dir and --grace).
     #[arg(long, value_name = "POLICY", default_value = "venue")]
     pub policy: String,
     /// JSON Lines output, one object per pass.
@@ -89,7 +90,7 @@ pub struct VerifyArgs {
 #[derive(Debug, Parser)]
 #[command(
     name = "vaxcert-verify inspect",
-    about = "Show a signed trust or revocation list"
+    about = "Show a signed trust list, revocation list or rule set"
 )]
 pub struct InspectArgs {
     /// The signed list.
@@ -275,7 +276,10 @@ fn run_inspect(a: &InspectArgs) -> u8 {
 
 /// Loads every trust source the arguments name. I/O problems are usage errors (`Err`);
 /// content problems make the trust data unusable (every pass CANNOT_CHECK with the code).
-pub fn load_trust(a: &VerifyArgs, clock: i64) -> Result<TrustContext, String> {
+/// Load the trust data and the policy named by `--policy`. A signed rule-set file is verified
+/// after the trust list (so an anchor the list announces is already known), with the same
+/// anchor, state and grace; the state is saved once at the end.
+pub fn load_trust_and_policy(a: &VerifyArgs, clock: i64) -> Result<(TrustContext, Policy), String> {
     let anchor = match &a.anchor {
         Some(p) => {
             let bytes = read_limited(p, MAX_TRUST_FILE_BYTES, "anchor")?;
@@ -371,6 +375,23 @@ pub fn load_trust(a: &VerifyArgs, clock: i64) -> Result<TrustContext, String> {
         }
         _ => RevocationData::NotConfigured,
     };
+    let policy = Policy::from_cli_with(
+        &a.policy,
+        Some(SignedPolicyContext {
+            anchor: anchor.as_ref(),
+            state: &mut state,
+            opts,
+        }),
+    )
+    .map_err(|e| format!("policy {}: {}: {e}", a.policy, e.code()))?;
+    if let Some(origin) = policy.signed() {
+        if origin.freshness.is_stale() {
+            eprintln!(
+                "warning: the rule set {} (sequence {}) is stale (within grace)",
+                origin.name, origin.sequence
+            );
+        }
+    }
     if let Some(dir) = &a.state_dir {
         if let Err(e) = state.save(dir) {
             eprintln!("warning: could not save the trust state: {e}");
@@ -381,12 +402,13 @@ pub fn load_trust(a: &VerifyArgs, clock: i64) -> Result<TrustContext, String> {
         (None, false) => TrustData::Missing,
         (None, true) => TrustData::Loaded(store),
     };
-    Ok(TrustContext {
+    let ctx = TrustContext {
         trust,
         revocation,
         grace: a.grace,
         limits: Limits::DEFAULT,
-    })
+    };
+    Ok((ctx, policy))
 }
 
 /// Where verdicts go: JSON Lines or human lines, tracking the worst outcome.
@@ -423,14 +445,7 @@ impl<W: Write> Sink<W> {
 
 fn run_verify(a: &VerifyArgs) -> u8 {
     let clock = a.at.unwrap_or_else(now);
-    let policy = match Policy::from_cli(&a.policy) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: policy {}: {}: {e}", a.policy, e.code());
-            return EXIT_USAGE;
-        }
-    };
-    let ctx = match load_trust(a, clock.unix_timestamp()) {
+    let (ctx, policy) = match load_trust_and_policy(a, clock.unix_timestamp()) {
         Ok(c) => c,
         Err(m) => {
             eprintln!("error: {m}");

@@ -107,7 +107,7 @@ mod tests {
         );
         assert_eq!(
             read_bounded_line(&mut r, 10).unwrap(),
-            Some(Line::TooLong(24))
+            Some(Line::TooLong(25))
         );
         assert_eq!(
             read_bounded_line(&mut r, 10).unwrap(),

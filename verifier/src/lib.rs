@@ -44,7 +44,7 @@ pub mod status;
 pub mod verdict;
 pub mod verify;
 
-pub use policy::{Policy, PolicyError, RulePolicy};
+pub use policy::{Policy, PolicyError, RulePolicy, SignedOrigin, SignedPolicyContext};
 pub use revocation::RevocationData;
 pub use status::{Colour, Status};
 pub use verdict::{Check, Dose, FailedRule, Holder, Outcome, Reason, Verdict};
