@@ -63,6 +63,11 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Signed CertLogic rule sets (spec/issuer.md §Rule sets).
+    Rules {
+        #[command(subcommand)]
+        action: RulesCmd,
+    },
     /// Audit log.
     Audit {
         #[command(subcommand)]
@@ -97,10 +102,29 @@ pub enum KeysCmd {
     /// List DSCs.
     List,
     /// Write anchor.pem, trust-list.cose, trust-list-dccg.json, revocations.cose,
-    /// list-signer.pem into DIR.
+    /// list-signer.pem, rules-vn-venue.cose and rules-vn-travel.cose into DIR.
     Export { dir: PathBuf },
     /// Key compromise: revoke everything the DSC signed, re-issue current certificates.
     Compromise { kid: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// Check a CertLogic rule set (EU gateway JSON) and sign it with the list signer as the
+    /// next sequence of NAME; `serve` publishes it at /v1/rules/NAME.
+    Sign {
+        /// The rule set JSON (a bare array of rules, or `{"rules": [...]}`).
+        file: PathBuf,
+        /// The rule set's name, e.g. vn-venue.
+        #[arg(long)]
+        name: String,
+        /// Also write the signed rule set (COSE) to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How long verifiers accept it (s, m, h, d suffix).
+        #[arg(long, default_value = "30d")]
+        valid_for: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +135,27 @@ pub enum AuditCmd {
 
 fn alg(name: &str) -> Result<Algorithm> {
     Algorithm::from_name(name).ok_or_else(|| Error::Config(format!("unknown algorithm {name}")))
+}
+
+/// Read a rule-set file for signing: bounded in size, UTF-8 (a leading byte-order mark is
+/// dropped).
+fn read_rule_file(path: &std::path::Path) -> Result<String> {
+    use std::io::Read;
+    let limit = trust_list::Limits::default().max_rule_set_bytes;
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(Error::Config(format!(
+            "{} is larger than {limit} bytes",
+            path.display()
+        )));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| Error::Config(format!("{} is not utf-8 text", path.display())))
 }
 
 /// Run the CLI; returns the process exit code.
@@ -258,6 +303,34 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 s.rejected,
                 opts.rejects.display(),
                 s.rows as f64 / secs.max(1e-9)
+            );
+            0
+        }
+        Command::Rules {
+            action:
+                RulesCmd::Sign {
+                    file,
+                    name,
+                    out,
+                    valid_for,
+                },
+        } => {
+            let valid_for = tokens::parse_ttl(&valid_for)
+                .ok_or_else(|| Error::Config("bad --valid-for (e.g. 30d, 12h)".into()))?;
+            let text = read_rule_file(&file)?;
+            let set = issuer
+                .sign_rule_set(&name, &text, valid_for, "cli", now)
+                .await?;
+            if let Some(out) = &out {
+                std::fs::write(out, &set.signed)?;
+                println!("wrote {}", out.display());
+            }
+            println!(
+                "signed rule set {} sequence {} valid until {} ({} bytes)",
+                set.name,
+                set.sequence,
+                set.valid_until,
+                set.signed.len()
             );
             0
         }

@@ -3,13 +3,19 @@
 //! delta since a sequence), and the anchor (CSCA) certificate. Lists are signed on request by
 //! the list signer; their sequence numbers come from the database (revocations) or the clock
 //! (trust list), so every replica publishes consistent, monotone lists.
+//!
+//! Signed CertLogic rule sets (spec/issuer.md §Rule sets, spec/rules.md §Signed distribution)
+//! are kept in the database: one row per publication, the sequence monotone per name and
+//! unique, so replicas signing at once never publish the same sequence.
 
 use crate::db::store::Store;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::issue::Issuer;
-use crate::with_db;
+use crate::{audit, with_db};
+use sha2::{Digest, Sha256};
 use trust_list::list::{TrustList, TrustListEntry};
 use trust_list::revocation::{revocation_hashes, RevocationDelta, RevocationList};
+use trust_list::rules::SignedRuleSet;
 use trust_list::{Dsc, HashType};
 use wallet_format::{Algorithm, Kid};
 
@@ -17,6 +23,86 @@ use wallet_format::{Algorithm, Kid};
 pub const TRUST_LIST_VALIDITY: i64 = 7 * 86_400;
 /// A signed revocation list is valid for this long.
 pub const REVOCATION_VALIDITY: i64 = 2 * 86_400;
+/// Default validity of a signed rule set (`rules sign --valid-for`, the shipped sets).
+pub const RULE_SET_VALIDITY: i64 = 30 * 86_400;
+/// The shipped Vietnamese rule sets, published automatically when absent, and the file names
+/// `keys export` writes them to.
+pub const BUILTIN_RULE_SETS: [(&str, &str); 2] = [
+    ("vn-venue", "rules-vn-venue.cose"),
+    ("vn-travel", "rules-vn-travel.cose"),
+];
+/// How often a publication is retried when another replica took the same sequence.
+const PUBLISH_ATTEMPTS: usize = 5;
+
+/// One publication of a signed rule set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedRuleSet {
+    /// The rule set's name (`vn-venue`).
+    pub name: String,
+    /// Its sequence (1, 2, … per name).
+    pub sequence: u64,
+    /// When it was signed (unix seconds).
+    pub issued_at: i64,
+    /// When verifiers consider it stale (unix seconds).
+    pub valid_until: i64,
+    /// The COSE_Sign1 bytes (what `GET /v1/rules/{name}` serves).
+    pub signed: Vec<u8>,
+}
+
+/// Check a rule set before it is signed: a valid name (1 to 64 of `A-Z a-z 0-9 - _ .`), a
+/// size the verifier accepts, and rule JSON that CertLogic loads (every rule's shape, version,
+/// validity and logic), with at least one rule.
+pub fn check_rule_set(name: &str, rules_json: &str) -> Result<()> {
+    if !trust_list::rules::valid_name(name) {
+        return Err(Error::Config(
+            "the rule set name must be 1 to 64 letters, digits, '-', '_' or '.'".into(),
+        ));
+    }
+    let max = trust_list::Limits::default().max_rule_set_bytes;
+    // The envelope adds a few hundred bytes around the rules (name, times, signer certificate).
+    if rules_json.len() + 8 * 1024 > max {
+        return Err(Error::Config(format!(
+            "the rule set is larger than verifiers accept ({max} bytes with its envelope)"
+        )));
+    }
+    let rules = certlogic::RuleSet::from_json(rules_json)
+        .map_err(|e| Error::Config(format!("the rule set is not valid [{}]: {e}", e.code())))?;
+    if rules.rules().next().is_none() {
+        return Err(Error::Config("the rule set has no rules".into()));
+    }
+    Ok(())
+}
+
+/// The shipped rule set called `name` as JSON text (CertLogic's canonical bytes), if any.
+fn builtin_rules_json(name: &str) -> Result<Option<String>> {
+    let loaded = match name {
+        "vn-venue" => certlogic::RuleSet::builtin_vn_venue(),
+        "vn-travel" => certlogic::RuleSet::builtin_vn_travel(),
+        _ => return Ok(None),
+    };
+    let rules =
+        loaded.map_err(|e| Error::Internal(format!("shipped rule set {name} is invalid: {e}")))?;
+    String::from_utf8(rules.to_bytes())
+        .map(Some)
+        .map_err(|_| Error::Internal(format!("shipped rule set {name} is not utf-8")))
+}
+
+/// Whether a publication should be re-signed: half its validity has passed.
+fn aging(issued_at: i64, valid_until: i64, now: i64) -> bool {
+    now >= issued_at.saturating_add(valid_until.saturating_sub(issued_at) / 2)
+}
+
+/// When [`Issuer::publish_rule_set`] signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Publish {
+    /// Always sign a new sequence (`rules sign`).
+    Always,
+    /// Only when the name has no publication yet or the latest one is aging (auto-publish of
+    /// the shipped sets, refresh); otherwise the latest is returned as it is.
+    IfAbsentOrAging,
+}
+
+type RuleSetRow = (i64, i64, i64, String, Vec<u8>);
 
 impl Issuer {
     /// DSCs that verifiers should trust (not compromised).
@@ -113,6 +199,169 @@ impl Issuer {
         }
     }
 
+    /// Sign `rules_json` as the next sequence of rule set `name`, valid for `valid_for`
+    /// seconds, store it (so `GET /v1/rules/{name}` serves it) and audit it. The rules are
+    /// checked first ([`check_rule_set`]) and stored byte for byte as given.
+    pub async fn sign_rule_set(
+        &self,
+        name: &str,
+        rules_json: &str,
+        valid_for: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<PublishedRuleSet> {
+        check_rule_set(name, rules_json)?;
+        if valid_for <= 0 {
+            return Err(Error::Config(
+                "the rule set validity must be positive".into(),
+            ));
+        }
+        self.publish_rule_set(name, rules_json, valid_for, actor, now, Publish::Always)
+            .await
+    }
+
+    /// The latest publication of rule set `name`, kept fresh: a shipped set (`vn-venue`,
+    /// `vn-travel`) is signed on first request, and a publication past half its validity is
+    /// re-signed (same rules, same validity period, next sequence). `None` for an unknown name.
+    pub async fn published_rule_set(
+        &self,
+        name: &str,
+        now: i64,
+    ) -> Result<Option<PublishedRuleSet>> {
+        if !trust_list::rules::valid_name(name) {
+            return Ok(None);
+        }
+        let latest: Option<RuleSetRow> = with_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT sequence, issued_at, valid_until, rules_json, signed FROM rule_sets \
+                 WHERE name = $1 ORDER BY sequence DESC LIMIT 1",
+            )
+            .bind(name)
+            .fetch_optional(p)
+            .await?
+        });
+        let (rules_json, valid_for) = match latest {
+            Some(row) if !aging(row.1, row.2, now) => return Ok(Some(published(name, row))),
+            Some((_, issued_at, valid_until, rules_json, _)) => {
+                (rules_json, valid_until.saturating_sub(issued_at).max(1))
+            }
+            None => match builtin_rules_json(name)? {
+                Some(json) => (json, RULE_SET_VALIDITY),
+                None => return Ok(None),
+            },
+        };
+        let p = self
+            .publish_rule_set(
+                name,
+                &rules_json,
+                valid_for,
+                "system",
+                now,
+                Publish::IfAbsentOrAging,
+            )
+            .await?;
+        Ok(Some(p))
+    }
+
+    /// Sign and store the next sequence of `name`; a sequence taken by another replica at the
+    /// same moment (unique violation) is retried with the next one.
+    async fn publish_rule_set(
+        &self,
+        name: &str,
+        rules_json: &str,
+        valid_for: i64,
+        actor: &str,
+        now: i64,
+        mode: Publish,
+    ) -> Result<PublishedRuleSet> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .try_publish_rule_set(name, rules_json, valid_for, actor, now, mode)
+                .await
+            {
+                Err(Error::Database(e))
+                    if crate::db::is_unique_violation(&e) && attempt < PUBLISH_ATTEMPTS =>
+                {
+                    continue
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_publish_rule_set(
+        &self,
+        name: &str,
+        rules_json: &str,
+        valid_for: i64,
+        actor: &str,
+        now: i64,
+        mode: Publish,
+    ) -> Result<PublishedRuleSet> {
+        let signer = self.keys.list_signer.signer()?;
+        let chain = [self.keys.list_signer.cert_der.clone()];
+        let hash = Sha256::digest(rules_json.as_bytes()).to_vec();
+        let out = with_db!(&self.db, |p| {
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
+            let latest: Option<RuleSetRow> = sqlx::query_as(
+                "SELECT sequence, issued_at, valid_until, rules_json, signed FROM rule_sets \
+                 WHERE name = $1 ORDER BY sequence DESC LIMIT 1",
+            )
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match latest {
+                Some(row) if mode == Publish::IfAbsentOrAging && !aging(row.1, row.2, now) => {
+                    // Another replica published (or refreshed) it meanwhile.
+                    tx.rollback().await?;
+                    published(name, row)
+                }
+                latest => {
+                    let (prev_seq, prev_issued) =
+                        latest.map(|r| (r.0, r.1)).unwrap_or((0, i64::MIN));
+                    // Never older than the previous publication (verifiers refuse that as a
+                    // rollback), even if this replica's clock lags.
+                    let issued_at = now.max(prev_issued);
+                    let set = SignedRuleSet {
+                        name: name.to_string(),
+                        sequence: u64::try_from(prev_seq.saturating_add(1)).unwrap_or(1),
+                        issued_at,
+                        valid_until: issued_at.saturating_add(valid_for),
+                        rules_json: rules_json.to_string(),
+                    };
+                    let signed = set.sign(&signer, &chain)?;
+                    sqlx::query(
+                        "INSERT INTO rule_sets \
+                         (name, sequence, issued_at, valid_until, rules_json, rules_hash, signed) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(name)
+                    .bind(prev_seq.saturating_add(1))
+                    .bind(set.issued_at)
+                    .bind(set.valid_until)
+                    .bind(rules_json)
+                    .bind(&hash)
+                    .bind(&signed)
+                    .execute(&mut *tx)
+                    .await?;
+                    let detail = format!("sequence {} sha256 {}", set.sequence, hex::encode(&hash));
+                    audit::append(&mut *tx, now, actor, "rule_set_sign", name, &detail).await?;
+                    tx.commit().await?;
+                    PublishedRuleSet {
+                        name: set.name,
+                        sequence: set.sequence,
+                        issued_at: set.issued_at,
+                        valid_until: set.valid_until,
+                        signed,
+                    }
+                }
+            }
+        });
+        Ok(out)
+    }
+
     /// Write everything a verifier needs into `dir` (`keys export`); returns the file names.
     pub async fn export(&self, dir: &std::path::Path, now: i64) -> Result<Vec<&'static str>> {
         std::fs::create_dir_all(dir)?;
@@ -133,12 +382,34 @@ impl Issuer {
             dir.join("list-signer.pem"),
             wallet_format::signing::der_to_pem(&self.keys.list_signer.cert_der, "CERTIFICATE"),
         )?;
-        Ok(vec![
+        let mut names = vec![
             "anchor.pem",
             "trust-list.cose",
             "trust-list-dccg.json",
             "revocations.cose",
             "list-signer.pem",
-        ])
+        ];
+        for (name, file) in BUILTIN_RULE_SETS {
+            let set = self
+                .published_rule_set(name, now)
+                .await?
+                .ok_or_else(|| Error::Internal(format!("shipped rule set {name} missing")))?;
+            std::fs::write(dir.join(file), &set.signed)?;
+            names.push(file);
+        }
+        Ok(names)
+    }
+}
+
+fn published(
+    name: &str,
+    (sequence, issued_at, valid_until, _, signed): RuleSetRow,
+) -> PublishedRuleSet {
+    PublishedRuleSet {
+        name: name.to_string(),
+        sequence: u64::try_from(sequence).unwrap_or(0),
+        issued_at,
+        valid_until,
+        signed,
     }
 }

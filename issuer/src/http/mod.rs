@@ -7,6 +7,7 @@ pub mod error;
 pub mod health;
 pub mod holder;
 pub mod keys;
+pub mod rules;
 pub mod trust;
 pub mod vaccinations;
 
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(holder::router())
         .merge(trust::router())
         .merge(keys::router())
+        .merge(rules::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
