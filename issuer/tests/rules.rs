@@ -489,3 +489,54 @@ fn rules_sign_cli_refuses_invalid_json_signs_valid_sets_and_keys_export_writes_t
     .unwrap();
     assert_eq!(p.signed().unwrap().sequence, 2);
 }
+
+/// The verifier's command line (`verifier::cli::run`, which `vaxcert-verify`'s `main` calls
+/// with its arguments) over the files `keys export` writes: the exported signed venue rules are
+/// accepted against the exported anchor and applied to a certificate the issuer signed; after a
+/// stricter `vn-venue` is signed, a fresh export makes the same certificate INVALID.
+#[tokio::test]
+async fn vaxcert_verify_accepts_the_exported_signed_policy_and_applies_it() {
+    let h = Harness::new(Backend::Sqlite).await.unwrap();
+    let hc1 = issue_complete(&h).await;
+    let state_dir = h.dir.path().join("verifier-state");
+    std::fs::create_dir_all(&state_dir).unwrap();
+    let run = |dir: &Path| {
+        let f = |n: &str| dir.join(n).into_os_string();
+        verifier::cli::run(vec![
+            "vaxcert-verify".into(),
+            "--trust-list".into(),
+            f("trust-list.cose"),
+            "--anchor".into(),
+            f("anchor.pem"),
+            "--revocations".into(),
+            f("revocations.cose"),
+            "--policy".into(),
+            f("rules-vn-venue.cose"),
+            "--state-dir".into(),
+            state_dir.clone().into_os_string(),
+            "--at".into(),
+            "2025-06-01T00:00:05Z".into(),
+            "--json".into(),
+            hc1.clone().into(),
+        ])
+    };
+    let first = h.dir.path().join("export-1");
+    let files = h.issuer.export(&first, T0).await.unwrap();
+    assert!(files.contains(&"rules-vn-venue.cose") && files.contains(&"rules-vn-travel.cose"));
+    assert_eq!(
+        run(&first),
+        0,
+        "VALID under the exported shipped venue rules"
+    );
+
+    h.issuer
+        .sign_rule_set("vn-venue", &stricter_venue_json(), 30 * DAY, "test", T0)
+        .await
+        .unwrap();
+    let second = h.dir.path().join("export-2");
+    h.issuer.export(&second, T0).await.unwrap();
+    assert_eq!(run(&second), 1, "INVALID under the stricter sequence 2");
+    // The verifier now holds sequence 2: the first export's rules are a rollback (exit 2).
+    assert_eq!(run(&first), 2);
+    h.cleanup().await;
+}
