@@ -4,7 +4,7 @@
 //! [`Issuer`] and nothing else.
 
 use crate::audit;
-use crate::db::store::{CertRow, DoseRow, PersonRow, Store};
+use crate::db::store::{CertRow, DoseRow, NewPerson, PersonRow, Store};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ident::Ident;
@@ -169,7 +169,24 @@ pub fn best_dose(doses: &[DoseRow]) -> Option<&DoseRow> {
         .max_by(|a, b| (a.dn, &a.dt, a.created_at, &a.id).cmp(&(b.dn, &b.dt, b.created_at, &b.id)))
 }
 
+/// Per-row work of a batch done in parallel before its transaction.
+struct Prepared {
+    hash: Vec<u8>,
+    id_hash: Vec<u8>,
+    signed: Result<Signed>,
+}
+
+/// The same error again (a batch may be run twice; signing errors are reported each time).
+fn same_error(e: &Error) -> Error {
+    match e {
+        Error::Format(w) => Error::Format(w.clone()),
+        Error::Internal(s) => Error::Internal(s.clone()),
+        other => Error::Internal(other.to_string()),
+    }
+}
+
 /// A certificate signed outside the database transaction, ready to insert.
+#[derive(Clone)]
 struct Signed {
     uvci: String,
     hc1: String,
@@ -399,8 +416,13 @@ impl Issuer {
     }
 
     /// Issue many doses in one transaction (bulk import, benchmarks). Signing runs in
-    /// parallel on every core before the transaction; rows already present are answered as
-    /// retries (or `IDEMPOTENCY_CONFLICT`). One outcome per input, in order.
+    /// parallel on every core before the transaction. Inside it, rows for a person not yet
+    /// stored (and appearing once in the batch) take the set-based path: one lookup for the
+    /// whole batch, multi-row inserts of persons, doses, certificates and audit entries (one
+    /// entry per issuance, as on the single path). Every other row (a retry, a person already
+    /// known or met twice in the batch) goes through the single-dose logic, in input order.
+    /// Rows already present are answered as retries (or `IDEMPOTENCY_CONFLICT`). One outcome
+    /// per input, in order.
     pub async fn issue_batch(
         &self,
         inputs: &[DoseInput],
@@ -409,44 +431,329 @@ impl Issuer {
     ) -> Result<Vec<Result<IssueOutcome>>> {
         use rayon::prelude::*;
         let signer = self.keys.current_signer(&self.db).await?;
-        let signed: Vec<Result<Signed>> = inputs
+        let prepared: Vec<Prepared> = inputs
             .par_iter()
-            .map(|i| self.sign(&signer, &i.person, &i.dose, now))
+            .map(|i| Prepared {
+                hash: i.content_hash(),
+                id_hash: self.ident.national_id_hash(&i.person.national_id),
+                signed: self.sign(&signer, &i.person, &i.dose, now),
+            })
             .collect();
         with_db!(&self.db, |p| {
-            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
-            let mut out = Vec::with_capacity(inputs.len());
-            let mut chain = audit::Chain::default();
-            for (input, s) in inputs.iter().zip(signed) {
-                let hash = input.content_hash();
-                if let Some(d) = tx
-                    .dose_by_record(&input.facility_id, &input.facility_record_id)
-                    .await?
-                {
-                    out.push(self.replay(&mut *tx, &d, &hash).await);
-                    continue;
+            for set_based in [true, false] {
+                let mut tx = crate::db::BeginWrite::begin_write(p).await?;
+                let r = self
+                    .batch_in_tx(&mut *tx, inputs, &prepared, &signer, set_based, actor, now)
+                    .await?;
+                if let Some(out) = r {
+                    tx.commit().await?;
+                    return Ok(out);
                 }
-                let s = match s {
-                    Ok(s) => s,
-                    Err(e) => {
-                        out.push(Err(e));
-                        continue;
-                    }
-                };
-                let id_hash = self.ident.national_id_hash(&input.person.national_id);
-                match self
-                    .issue_in_tx(
-                        &mut *tx, input, &hash, &id_hash, s, &signer, &mut chain, actor, now,
-                    )
-                    .await?
+                // A concurrent writer (another replica) stored one of the batch's persons or
+                // records between our lookup and our insert: redo the batch row by row.
+                tx.rollback().await?;
+            }
+            Err(Error::Internal("batch issuance did not complete".into()))
+        })
+    }
+
+    /// The body of [`Issuer::issue_batch`]; `None` when the set-based inserts met rows written
+    /// concurrently (the caller rolls back and retries with `set_based = false`).
+    #[allow(clippy::too_many_arguments)]
+    async fn batch_in_tx<C: Store>(
+        &self,
+        tx: &mut C,
+        inputs: &[DoseInput],
+        prepared: &[Prepared],
+        signer: &KeySigner,
+        set_based: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<Option<Vec<Result<IssueOutcome>>>> {
+        use std::collections::{HashMap, HashSet};
+        let mut chain = audit::Chain::default();
+        let mut out: Vec<Option<Result<IssueOutcome>>> = Vec::with_capacity(inputs.len());
+        out.resize_with(inputs.len(), || None);
+        let mut existing: HashMap<(String, String), DoseRow> = HashMap::new();
+        let mut simple = vec![false; inputs.len()];
+        if set_based {
+            let keys: Vec<(&str, &str)> = inputs
+                .iter()
+                .map(|i| (i.facility_id.as_str(), i.facility_record_id.as_str()))
+                .collect();
+            for d in tx.doses_by_records(&keys).await? {
+                existing.insert((d.facility_id.clone(), d.facility_record_id.clone()), d);
+            }
+            let hashes: Vec<&[u8]> = prepared.iter().map(|p| p.id_hash.as_slice()).collect();
+            let known: HashSet<Vec<u8>> = tx.persons_existing(&hashes).await?.into_iter().collect();
+            let mut key_count: HashMap<(&str, &str), usize> = HashMap::new();
+            for k in &keys {
+                *key_count.entry(*k).or_default() += 1;
+            }
+            // A person not stored yet whose every row in the batch is new (record id unused and
+            // unique in the batch, signed) is handled set-based; any other row sends all rows
+            // of its person down the single-dose path, in input order.
+            let mut blocked: HashSet<&[u8]> = HashSet::new();
+            for ((k, h), p) in keys.iter().zip(&hashes).zip(prepared) {
+                if p.signed.is_err()
+                    || key_count.get(k) != Some(&1)
+                    || known.contains(*h)
+                    || existing.contains_key(&(k.0.to_string(), k.1.to_string()))
                 {
-                    Some(o) => out.push(Ok(o)),
-                    None => out.push(Err(Error::IdempotencyConflict)),
+                    blocked.insert(h);
                 }
             }
-            tx.commit().await?;
-            Ok(out)
-        })
+            for (n, h) in hashes.iter().enumerate() {
+                if let Some(s) = simple.get_mut(n) {
+                    *s = !blocked.contains(h);
+                }
+            }
+            if !self
+                .insert_new_people(
+                    tx, inputs, prepared, &simple, signer, &mut out, &mut chain, actor, now,
+                )
+                .await?
+            {
+                return Ok(None);
+            }
+        }
+        for (n, (input, prep)) in inputs.iter().zip(prepared).enumerate() {
+            if simple.get(n) == Some(&true) {
+                continue;
+            }
+            let known = if set_based {
+                existing
+                    .get(&(input.facility_id.clone(), input.facility_record_id.clone()))
+                    .cloned()
+            } else {
+                tx.dose_by_record(&input.facility_id, &input.facility_record_id)
+                    .await?
+            };
+            let r = if let Some(d) = known {
+                self.replay(&mut *tx, &d, &prep.hash).await
+            } else {
+                match &prep.signed {
+                    Err(e) => Err(same_error(e)),
+                    Ok(s) => self
+                        .issue_in_tx(
+                            &mut *tx,
+                            input,
+                            &prep.hash,
+                            &prep.id_hash,
+                            s.clone(),
+                            signer,
+                            &mut chain,
+                            actor,
+                            now,
+                        )
+                        .await?
+                        .ok_or(Error::IdempotencyConflict),
+                }
+            };
+            if let Some(slot) = out.get_mut(n) {
+                *slot = Some(r);
+            }
+        }
+        Ok(Some(
+            out.into_iter()
+                .map(|o| o.unwrap_or_else(|| Err(Error::Internal("batch row skipped".into()))))
+                .collect(),
+        ))
+    }
+
+    /// The set-based part of a batch: the `simple` rows are every row of persons not stored
+    /// yet. Their doses are applied in memory in input order with exactly the rules of
+    /// [`Issuer::issue_in_tx`] (first dose creates the person and its certificate, a better
+    /// dose supersedes it, a late lower dose is recorded without a new certificate), then
+    /// written with multi-row inserts. `false` when a multi-row insert stored fewer rows than
+    /// expected (a concurrent writer got there first).
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_new_people<C: Store>(
+        &self,
+        tx: &mut C,
+        inputs: &[DoseInput],
+        prepared: &[Prepared],
+        simple: &[bool],
+        signer: &KeySigner,
+        out: &mut [Option<Result<IssueOutcome>>],
+        chain: &mut audit::Chain,
+        actor: &str,
+        now: i64,
+    ) -> Result<bool> {
+        use std::collections::HashMap;
+        /// A person created in this batch: stored data, doses so far, current certificate.
+        struct Held {
+            person: PersonRow,
+            doses: Vec<DoseRow>,
+            current: usize,
+        }
+        let mut held: HashMap<&[u8], Held> = HashMap::new();
+        let mut persons = Vec::new();
+        let mut doses = Vec::new();
+        let mut certs: Vec<CertRow> = Vec::new();
+        let mut entries = Vec::new();
+        let mut results = Vec::new();
+        for (n, (input, prep)) in inputs.iter().zip(prepared).enumerate() {
+            if simple.get(n) != Some(&true) {
+                continue;
+            }
+            let signed = match &prep.signed {
+                Ok(s) => s,
+                Err(e) => return Err(same_error(e)),
+            };
+            let mut dose = DoseRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                facility_id: input.facility_id.clone(),
+                facility_record_id: input.facility_record_id.clone(),
+                content_hash: prep.hash.clone(),
+                person_id: String::new(),
+                tg: input.dose.target.clone(),
+                vp: input.dose.vaccine_type.clone(),
+                mp: input.dose.product.clone(),
+                ma: input.dose.manufacturer.clone(),
+                dn: input.dose.dose_number,
+                sd: input.dose.series_total,
+                dt: input.dose.date.clone(),
+                co: input.dose.country.clone(),
+                lot: input.dose.lot.clone(),
+                state: "active".into(),
+                response_uvci: None,
+                first_issue: 0,
+                created_at: now,
+            };
+            let h = held.get_mut(prep.id_hash.as_slice());
+            let (cert, retrieval_code) = match h {
+                None => {
+                    // First dose of a new person: the submitted person data is stored as is.
+                    let person = PersonRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        family_name: Some(input.person.family_name.clone()),
+                        given_name: input.person.given_name.clone(),
+                        dob: input.person.date_of_birth.clone(),
+                        rc_version: 1,
+                        failed_attempts: 0,
+                        locked_until: 0,
+                    };
+                    persons.push(NewPerson {
+                        id: person.id.clone(),
+                        id_hash: &prep.id_hash,
+                        family_name: &input.person.family_name,
+                        given_name: input.person.given_name.as_deref(),
+                        dob: &input.person.date_of_birth,
+                    });
+                    dose.person_id = person.id.clone();
+                    dose.first_issue = 1;
+                    dose.response_uvci = Some(signed.uvci.clone());
+                    let row = Self::cert_row(&person.id, &dose, signed.clone());
+                    entries.push(audit::Entry {
+                        actor,
+                        action: "issue",
+                        subject: dose.id.clone(),
+                        detail: format!("uvci={} kid={}", row.uvci, row.kid),
+                    });
+                    let code = self.ident.retrieval_code(&person.id, person.rc_version);
+                    held.insert(
+                        &prep.id_hash,
+                        Held {
+                            person,
+                            doses: vec![dose.clone()],
+                            current: certs.len(),
+                        },
+                    );
+                    certs.push(row);
+                    (certs.len() - 1, Some(code))
+                }
+                Some(h) => {
+                    dose.person_id = h.person.id.clone();
+                    let mut all = h.doses.clone();
+                    all.push(dose.clone());
+                    let best = best_dose(&all).ok_or(Error::NotFound)?.clone();
+                    if best.id == dose.id {
+                        // The stored person data is authoritative (corrections are explicit).
+                        let s = if first_issue_differs(&h.person, &input.person) {
+                            let p = Self::person_input(&h.person, &input.person.national_id);
+                            self.sign(signer, &p, &Self::dose_fields(&best), now)?
+                        } else {
+                            signed.clone()
+                        };
+                        dose.response_uvci = Some(s.uvci.clone());
+                        let row = Self::cert_row(&h.person.id, &best, s);
+                        if let Some(old) = certs.get_mut(h.current) {
+                            old.state = "superseded".into();
+                            old.state_at = Some(now);
+                            old.replaced_by = Some(row.uvci.clone());
+                        }
+                        entries.push(audit::Entry {
+                            actor,
+                            action: "issue",
+                            subject: best.id.clone(),
+                            detail: format!("uvci={} kid={}", row.uvci, row.kid),
+                        });
+                        h.current = certs.len();
+                        certs.push(row);
+                    } else {
+                        // A lower or older dose arrived late: recorded, the held certificate
+                        // stays.
+                        dose.response_uvci = certs.get(h.current).map(|c| c.uvci.clone());
+                        entries.push(audit::Entry {
+                            actor,
+                            action: "record",
+                            subject: dose.id.clone(),
+                            detail: "no change to current certificate".into(),
+                        });
+                    }
+                    h.doses.push(dose.clone());
+                    (h.current, None)
+                }
+            };
+            // The answer shows the certificate as it is at this point of the batch.
+            let view = certs.get(cert).map(CertView::from).ok_or(Error::NotFound)?;
+            results.push((n, dose.id.clone(), retrieval_code, view));
+            doses.push(dose);
+        }
+        if persons.is_empty() {
+            return Ok(true);
+        }
+        if tx.persons_insert_many(&persons, now).await? != persons.len() as u64 {
+            return Ok(false);
+        }
+        if tx.doses_insert_many(&doses, now).await? != doses.len() as u64 {
+            return Ok(false);
+        }
+        tx.certs_insert_many(&certs).await?;
+        chain.append_many(tx, now, &entries).await?;
+        for (n, record_id, retrieval_code, certificate) in results {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = Some(Ok(IssueOutcome {
+                    record_id,
+                    retrieval_code,
+                    certificate,
+                    replayed: false,
+                }));
+            }
+        }
+        Ok(true)
+    }
+
+    /// The certificate row for `dose` of `person_id` (state current).
+    fn cert_row(person_id: &str, dose: &DoseRow, s: Signed) -> CertRow {
+        CertRow {
+            uvci: s.uvci,
+            person_id: person_id.to_string(),
+            dose_id: dose.id.clone(),
+            facility_id: dose.facility_id.clone(),
+            kid: s.kid,
+            hc1: s.hc1,
+            dn: s.dn,
+            sd: s.sd,
+            status: s.status.to_string(),
+            issued_at: s.issued_at,
+            expires_at: s.expires_at,
+            state: "current".into(),
+            state_at: None,
+            revoke_reason: None,
+            replaced_by: None,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -563,23 +870,7 @@ impl Issuer {
         dose: &DoseRow,
         s: Signed,
     ) -> Result<CertRow> {
-        let row = CertRow {
-            uvci: s.uvci,
-            person_id: person_id.to_string(),
-            dose_id: dose.id.clone(),
-            facility_id: dose.facility_id.clone(),
-            kid: s.kid,
-            hc1: s.hc1,
-            dn: s.dn,
-            sd: s.sd,
-            status: s.status.to_string(),
-            issued_at: s.issued_at,
-            expires_at: s.expires_at,
-            state: "current".into(),
-            state_at: None,
-            revoke_reason: None,
-            replaced_by: None,
-        };
+        let row = Self::cert_row(person_id, dose, s);
         tx.cert_insert(&row).await?;
         Ok(row)
     }

@@ -96,6 +96,53 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
+/// A person created by a set-based batch insert.
+#[derive(Debug, Clone)]
+pub struct NewPerson<'a> {
+    pub id: String,
+    pub id_hash: &'a [u8],
+    pub family_name: &'a str,
+    pub given_name: Option<&'a str>,
+    pub dob: &'a str,
+}
+
+/// Most bind parameters in one statement (SQLite allows 32 766, PostgreSQL 65 535).
+const MAX_PARAMS: usize = 16_000;
+
+/// Rows per multi-row statement for `cols` parameters per row.
+fn chunk_rows(cols: usize) -> usize {
+    (MAX_PARAMS / cols.max(1)).max(1)
+}
+
+/// `($1, $2), ($3, $4), …` (`numbered`) or `(?, ?), (?, ?), …` for `rows` rows of `cols`
+/// placeholders. SQLite gets anonymous `?`: sqlx looks each parameter's name up with
+/// `sqlite3_bind_parameter_name`, which walks the list of named parameters, so thousands of
+/// `$n` in one statement cost quadratic time there.
+fn values_list(rows: usize, cols: usize, numbered: bool) -> String {
+    let mut s = String::with_capacity(rows * cols * 6);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            n += 1;
+            if numbered {
+                s.push('$');
+                s.push_str(&n.to_string());
+            } else {
+                s.push('?');
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
 /// The SQL the issuer runs (same text on both backends).
 pub trait Store: Send {
     fn serialize_appends(&mut self) -> impl Future<Output = Result<()>> + Send;
@@ -209,6 +256,34 @@ pub trait Store: Send {
         &mut self,
         since: i64,
     ) -> impl Future<Output = Result<Vec<RevocationRow>>> + Send;
+
+    /// Set-based lookup: the doses of these (facility id, facility record id) pairs.
+    fn doses_by_records(
+        &mut self,
+        keys: &[(&str, &str)],
+    ) -> impl Future<Output = Result<Vec<DoseRow>>> + Send;
+    /// Set-based lookup: which of these national-id hashes belong to a stored person.
+    fn persons_existing(
+        &mut self,
+        id_hashes: &[&[u8]],
+    ) -> impl Future<Output = Result<Vec<Vec<u8>>>> + Send;
+    /// Multi-row insert of new persons (`ON CONFLICT (id_hash) DO NOTHING`); rows inserted.
+    fn persons_insert_many(
+        &mut self,
+        rows: &[NewPerson<'_>],
+        now: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Multi-row insert of doses (`ON CONFLICT (facility_id, facility_record_id) DO NOTHING`);
+    /// rows inserted.
+    fn doses_insert_many(
+        &mut self,
+        rows: &[DoseRow],
+        now: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Multi-row insert of certificates (every column, so a row may arrive already superseded).
+    fn certs_insert_many(&mut self, rows: &[CertRow]) -> impl Future<Output = Result<()>> + Send;
+    /// Multi-row insert of audit entries (the caller holds the append lock).
+    fn audit_insert_many(&mut self, rows: &[AuditRow]) -> impl Future<Output = Result<()>> + Send;
 }
 
 fn person(r: &impl RowExt) -> Result<PersonRow> {
@@ -320,7 +395,7 @@ const CERT_COLS: &str = "uvci, person_id, dose_id, facility_id, kid, hc1, dn, sd
     issued_at, expires_at, state, state_at, revoke_reason, replaced_by";
 
 macro_rules! impl_store {
-    ($conn:ty, $lock:expr) => {
+    ($conn:ty, $lock:expr, $numbered:expr) => {
         impl Store for $conn {
             async fn serialize_appends(&mut self) -> Result<()> {
                 if let Some(sql) = $lock {
@@ -670,6 +745,157 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn doses_by_records(&mut self, keys: &[(&str, &str)]) -> Result<Vec<DoseRow>> {
+                let mut out = Vec::new();
+                for chunk in keys.chunks(chunk_rows(2)) {
+                    let sql = format!(
+                        // A join (not a row-value IN) so that SQLite probes the unique index.
+                        "SELECT {DOSE_COLS} FROM (VALUES {}) AS k JOIN doses \
+                         ON facility_id = k.column1 AND facility_record_id = k.column2",
+                        values_list(chunk.len(), 2, $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for (f, r) in chunk {
+                        q = q.bind(*f).bind(*r);
+                    }
+                    for row in q.fetch_all(&mut *self).await? {
+                        out.push(dose(&row)?);
+                    }
+                }
+                Ok(out)
+            }
+            async fn persons_existing(&mut self, id_hashes: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
+                let mut out = Vec::new();
+                for chunk in id_hashes.chunks(chunk_rows(1)) {
+                    let sql = format!(
+                        "SELECT id_hash FROM persons WHERE id_hash IN {}",
+                        values_list(1, chunk.len(), $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for h in chunk {
+                        q = q.bind(*h);
+                    }
+                    for row in q.fetch_all(&mut *self).await? {
+                        out.push(row.b("id_hash")?);
+                    }
+                }
+                Ok(out)
+            }
+            async fn persons_insert_many(&mut self, rows: &[NewPerson<'_>], now: i64) -> Result<u64> {
+                let mut n = 0;
+                for chunk in rows.chunks(chunk_rows(7)) {
+                    let sql = format!(
+                        "INSERT INTO persons (id, id_hash, family_name, given_name, dob, created_at, \
+                         updated_at) VALUES {} ON CONFLICT (id_hash) DO NOTHING",
+                        values_list(chunk.len(), 7, $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for p in chunk {
+                        q = q
+                            .bind(&p.id)
+                            .bind(p.id_hash)
+                            .bind(p.family_name)
+                            .bind(p.given_name)
+                            .bind(p.dob)
+                            .bind(now)
+                            .bind(now);
+                    }
+                    n += q.execute(&mut *self).await?.rows_affected();
+                }
+                Ok(n)
+            }
+            async fn doses_insert_many(&mut self, rows: &[DoseRow], now: i64) -> Result<u64> {
+                let mut n = 0;
+                for chunk in rows.chunks(chunk_rows(19)) {
+                    let sql = format!(
+                        "INSERT INTO doses (id, facility_id, facility_record_id, content_hash, \
+                         person_id, tg, vp, mp, ma, dn, sd, dt, co, lot, state, response_uvci, \
+                         first_issue, created_at, updated_at) VALUES {} \
+                         ON CONFLICT (facility_id, facility_record_id) DO NOTHING",
+                        values_list(chunk.len(), 19, $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for d in chunk {
+                        q = q
+                            .bind(&d.id)
+                            .bind(&d.facility_id)
+                            .bind(&d.facility_record_id)
+                            .bind(&d.content_hash)
+                            .bind(&d.person_id)
+                            .bind(&d.tg)
+                            .bind(&d.vp)
+                            .bind(&d.mp)
+                            .bind(&d.ma)
+                            .bind(d.dn)
+                            .bind(d.sd)
+                            .bind(&d.dt)
+                            .bind(&d.co)
+                            .bind(&d.lot)
+                            .bind(&d.state)
+                            .bind(&d.response_uvci)
+                            .bind(d.first_issue)
+                            .bind(now)
+                            .bind(now);
+                    }
+                    n += q.execute(&mut *self).await?.rows_affected();
+                }
+                Ok(n)
+            }
+            async fn certs_insert_many(&mut self, rows: &[CertRow]) -> Result<()> {
+                for chunk in rows.chunks(chunk_rows(15)) {
+                    let sql = format!(
+                        "INSERT INTO certificates (uvci, person_id, dose_id, facility_id, kid, hc1, \
+                         dn, sd, status, issued_at, expires_at, state, state_at, revoke_reason, \
+                         replaced_by) VALUES {}",
+                        values_list(chunk.len(), 15, $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for c in chunk {
+                        q = q
+                            .bind(&c.uvci)
+                            .bind(&c.person_id)
+                            .bind(&c.dose_id)
+                            .bind(&c.facility_id)
+                            .bind(&c.kid)
+                            .bind(&c.hc1)
+                            .bind(c.dn)
+                            .bind(c.sd)
+                            .bind(&c.status)
+                            .bind(c.issued_at)
+                            .bind(c.expires_at)
+                            .bind(&c.state)
+                            .bind(c.state_at)
+                            .bind(&c.revoke_reason)
+                            .bind(&c.replaced_by);
+                    }
+                    q.execute(&mut *self).await?;
+                }
+                Ok(())
+            }
+            async fn audit_insert_many(&mut self, rows: &[AuditRow]) -> Result<()> {
+                for chunk in rows.chunks(chunk_rows(8)) {
+                    let sql = format!(
+                        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, \
+                         hash) VALUES {}",
+                        values_list(chunk.len(), 8, $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for a in chunk {
+                        q = q
+                            .bind(a.seq)
+                            .bind(a.at)
+                            .bind(&a.actor)
+                            .bind(&a.action)
+                            .bind(&a.subject)
+                            .bind(&a.detail)
+                            .bind(&a.prev_hash)
+                            .bind(&a.hash);
+                    }
+                    q.execute(&mut *self).await?;
+                }
+                Ok(())
+            }
+
             async fn revocation_insert(&mut self, uvci: &str, kid: &str, reason: &str, at: i64) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO revocations (uvci, kid, reason, revoked_at) VALUES ($1, $2, $3, $4) \
@@ -706,9 +932,10 @@ macro_rules! impl_store {
     };
 }
 
-impl_store!(sqlx::SqliteConnection, None::<&str>);
+impl_store!(sqlx::SqliteConnection, None::<&str>, false);
 // One advisory lock serialises audit/revocation appends across replicas (held to commit).
 impl_store!(
     sqlx::PgConnection,
-    Some("SELECT pg_advisory_xact_lock(738201)")
+    Some("SELECT pg_advisory_xact_lock(738201)"),
+    true
 );
