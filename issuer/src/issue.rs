@@ -521,13 +521,16 @@ impl Issuer {
             if simple.get(n) == Some(&true) {
                 continue;
             }
-            let known = if set_based {
-                existing
-                    .get(&(input.facility_id.clone(), input.facility_record_id.clone()))
-                    .cloned()
-            } else {
-                tx.dose_by_record(&input.facility_id, &input.facility_record_id)
-                    .await?
+            // Stored before the batch (looked up above), or written by an earlier row of it.
+            let stored = existing
+                .get(&(input.facility_id.clone(), input.facility_record_id.clone()))
+                .cloned();
+            let known = match stored {
+                Some(d) => Some(d),
+                None => {
+                    tx.dose_by_record(&input.facility_id, &input.facility_record_id)
+                        .await?
+                }
             };
             let r = if let Some(d) = known {
                 self.replay(&mut *tx, &d, &prep.hash).await
