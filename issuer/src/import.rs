@@ -1,12 +1,14 @@
 //! Bulk import of historical records (`vaxcert-issuer import FILE`, spec/issuer.md §Bulk
 //! import): CSV or NDJSON, streamed, validated row by row, issued in transactions of
-//! [`BATCH`] rows with parallel signing. Resumable: re-running the same file answers rows
+//! [`BATCH`] rows with parallel signing, pipelined (one batch is signed while the one before
+//! it is written). Resumable: re-running the same file answers rows
 //! already imported as idempotent retries, so a crash or Ctrl-C never duplicates anything.
 //! Every rejected row goes to the rejects file (NDJSON: line, record id, code, reason).
 
 use crate::error::{Error, Result};
 use crate::input::parse_submission;
-use crate::issue::Issuer;
+use crate::input::DoseInput;
+use crate::issue::{IssueOutcome, Issuer, PreparedBatch};
 use serde_json::{json, Map, Value};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -167,6 +169,12 @@ pub async fn run(issuer: &Issuer, file: &Path, opts: &Options, now: i64) -> Resu
         file.file_name().and_then(|n| n.to_str()).unwrap_or("file")
     );
     let mut summary = Summary::default();
+    let mut pipeline = Pipeline {
+        issuer,
+        actor: &actor,
+        now,
+        signed: None,
+    };
     let mut pending: Vec<(u64, crate::input::DoseInput)> = Vec::with_capacity(opts.batch);
 
     let handle_value = |line: u64,
@@ -204,15 +212,9 @@ pub async fn run(issuer: &Issuer, file: &Path, opts: &Options, now: i64) -> Resu
                 };
                 handle_value(n, v, &mut pending, &mut rejects)?;
                 if pending.len() >= opts.batch {
-                    flush(
-                        issuer,
-                        &actor,
-                        &mut pending,
-                        &mut summary,
-                        &mut rejects,
-                        now,
-                    )
-                    .await?;
+                    pipeline
+                        .push(&mut pending, &mut summary, &mut rejects)
+                        .await?;
                 }
             }
         }
@@ -253,48 +255,87 @@ pub async fn run(issuer: &Issuer, file: &Path, opts: &Options, now: i64) -> Resu
                     }
                 }
                 if pending.len() >= opts.batch {
-                    flush(
-                        issuer,
-                        &actor,
-                        &mut pending,
-                        &mut summary,
-                        &mut rejects,
-                        now,
-                    )
-                    .await?;
+                    pipeline
+                        .push(&mut pending, &mut summary, &mut rejects)
+                        .await?;
                 }
             }
         }
     }
-    flush(
-        issuer,
-        &actor,
-        &mut pending,
-        &mut summary,
-        &mut rejects,
-        now,
-    )
-    .await?;
+    pipeline
+        .push(&mut pending, &mut summary, &mut rejects)
+        .await?;
+    pipeline.finish(&mut summary, &mut rejects).await?;
     rejects.out.flush()?;
     summary.rejected = rejects.count;
     bar.finish_and_clear();
     Ok(summary)
 }
 
-async fn flush(
-    issuer: &Issuer,
-    actor: &str,
-    pending: &mut Vec<(u64, crate::input::DoseInput)>,
+/// Two batches in flight: while one is signed (every core, off the async runtime), the one
+/// signed before it is written in its transaction. A crash loses at most these two batches,
+/// which were never committed: resuming redoes them, idempotently.
+struct Pipeline<'a> {
+    issuer: &'a Issuer,
+    actor: &'a str,
+    now: i64,
+    /// Signed, not yet written: (file lines, batch).
+    signed: Option<(Vec<u64>, PreparedBatch)>,
+}
+
+impl Pipeline<'_> {
+    /// Start signing `pending` and write the batch signed before it meanwhile.
+    async fn push(
+        &mut self,
+        pending: &mut Vec<(u64, DoseInput)>,
+        summary: &mut Summary,
+        rejects: &mut Rejects,
+    ) -> Result<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let (lines, inputs): (Vec<u64>, Vec<DoseInput>) = pending.drain(..).unzip();
+        let previous = self.signed.take();
+        let (issuer, actor, now) = (self.issuer, self.actor, self.now);
+        let write = async move {
+            match previous {
+                Some((lines, batch)) => {
+                    let results = issuer.write_batch(&batch, actor, now).await?;
+                    Ok::<_, Error>(Some((lines, batch, results)))
+                }
+                None => Ok(None),
+            }
+        };
+        let (signed, written) = tokio::join!(issuer.prepare_batch(inputs, now), write);
+        if let Some((lines, batch, results)) = written? {
+            record(&lines, &batch, results, summary, rejects)?;
+        }
+        self.signed = Some((lines, signed?));
+        Ok(())
+    }
+
+    /// Write the last signed batch.
+    async fn finish(&mut self, summary: &mut Summary, rejects: &mut Rejects) -> Result<()> {
+        if let Some((lines, batch)) = self.signed.take() {
+            let results = self
+                .issuer
+                .write_batch(&batch, self.actor, self.now)
+                .await?;
+            record(&lines, &batch, results, summary, rejects)?;
+        }
+        Ok(())
+    }
+}
+
+/// Count a written batch and send its refused rows to the rejects file.
+fn record(
+    lines: &[u64],
+    batch: &PreparedBatch,
+    results: Vec<Result<IssueOutcome>>,
     summary: &mut Summary,
     rejects: &mut Rejects,
-    now: i64,
 ) -> Result<()> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let inputs: Vec<_> = pending.iter().map(|(_, i)| i.clone()).collect();
-    let results = issuer.issue_batch(&inputs, actor, now).await?;
-    for ((line, input), r) in pending.iter().zip(results) {
+    for ((line, input), r) in lines.iter().zip(batch.inputs()).zip(results) {
         match r {
             Ok(o) if o.replayed => summary.already_present += 1,
             Ok(_) => summary.issued += 1,
@@ -302,6 +343,5 @@ async fn flush(
         }
     }
     rejects.out.flush()?;
-    pending.clear();
     Ok(())
 }

@@ -169,6 +169,28 @@ pub fn best_dose(doses: &[DoseRow]) -> Option<&DoseRow> {
         .max_by(|a, b| (a.dn, &a.dt, a.created_at, &a.id).cmp(&(b.dn, &b.dt, b.created_at, &b.id)))
 }
 
+/// A batch hashed and signed, ready for [`Issuer::write_batch`].
+pub struct PreparedBatch {
+    inputs: Vec<DoseInput>,
+    prepared: Vec<Prepared>,
+    signer: Arc<KeySigner>,
+}
+
+impl PreparedBatch {
+    /// The submissions, in order.
+    pub fn inputs(&self) -> &[DoseInput] {
+        &self.inputs
+    }
+}
+
+impl std::fmt::Debug for PreparedBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedBatch")
+            .field("rows", &self.inputs.len())
+            .finish()
+    }
+}
+
 /// Per-row work of a batch done in parallel before its transaction.
 struct Prepared {
     hash: Vec<u8>,
@@ -196,6 +218,62 @@ struct Signed {
     status: &'static str,
     issued_at: i64,
     expires_at: i64,
+}
+
+/// Sign a certificate for `dose` of `person` (pure CPU; no database).
+fn sign_with(
+    settings: &Settings,
+    signer: &KeySigner,
+    person: &PersonInput,
+    dose: &DoseFields,
+    now: i64,
+) -> Result<Signed> {
+    let uvci = new_uvci(&settings.country)?;
+    let expires_at = now + settings.validity_days * 86_400;
+    let given_t = person
+        .given_name
+        .as_deref()
+        .map(wallet_format::transliterate::icao)
+        .filter(|s| !s.is_empty());
+    let claims = Claims {
+        iss: Some(settings.country.clone()),
+        iat: Some(now),
+        exp: Some(expires_at),
+        dcc: Dcc {
+            ver: "1.3.0".into(),
+            nam: Name {
+                family: Some(person.family_name.clone()),
+                given: person.given_name.clone(),
+                family_t: Some(wallet_format::transliterate::icao(&person.family_name)),
+                given_t,
+            },
+            dob: person.date_of_birth.clone(),
+            v: Some(vec![Vaccination {
+                tg: dose.target.clone(),
+                vp: dose.vaccine_type.clone(),
+                mp: dose.product.clone(),
+                ma: dose.manufacturer.clone(),
+                dn: u32::try_from(dose.dose_number).unwrap_or(1),
+                sd: u32::try_from(dose.series_total).unwrap_or(1),
+                dt: dose.date.clone(),
+                co: dose.country.clone(),
+                issuer: settings.issuer_name.clone(),
+                ci: uvci.clone(),
+            }]),
+            ..Dcc::default()
+        },
+    };
+    let hc1 = wallet_format::encode(&claims, signer)?;
+    Ok(Signed {
+        uvci,
+        hc1,
+        kid: signer.kid().to_base64(),
+        dn: dose.dose_number,
+        sd: dose.series_total,
+        status: status_of(dose.dose_number, dose.series_total, &dose.product),
+        issued_at: now,
+        expires_at,
+    })
 }
 
 /// The issuing service core.
@@ -257,52 +335,7 @@ impl Issuer {
         dose: &DoseFields,
         now: i64,
     ) -> Result<Signed> {
-        let uvci = new_uvci(&self.settings.country)?;
-        let expires_at = now + self.settings.validity_days * 86_400;
-        let given_t = person
-            .given_name
-            .as_deref()
-            .map(wallet_format::transliterate::icao)
-            .filter(|s| !s.is_empty());
-        let claims = Claims {
-            iss: Some(self.settings.country.clone()),
-            iat: Some(now),
-            exp: Some(expires_at),
-            dcc: Dcc {
-                ver: "1.3.0".into(),
-                nam: Name {
-                    family: Some(person.family_name.clone()),
-                    given: person.given_name.clone(),
-                    family_t: Some(wallet_format::transliterate::icao(&person.family_name)),
-                    given_t,
-                },
-                dob: person.date_of_birth.clone(),
-                v: Some(vec![Vaccination {
-                    tg: dose.target.clone(),
-                    vp: dose.vaccine_type.clone(),
-                    mp: dose.product.clone(),
-                    ma: dose.manufacturer.clone(),
-                    dn: u32::try_from(dose.dose_number).unwrap_or(1),
-                    sd: u32::try_from(dose.series_total).unwrap_or(1),
-                    dt: dose.date.clone(),
-                    co: dose.country.clone(),
-                    issuer: self.settings.issuer_name.clone(),
-                    ci: uvci.clone(),
-                }]),
-                ..Dcc::default()
-            },
-        };
-        let hc1 = wallet_format::encode(&claims, signer)?;
-        Ok(Signed {
-            uvci,
-            hc1,
-            kid: signer.kid().to_base64(),
-            dn: dose.dose_number,
-            sd: dose.series_total,
-            status: status_of(dose.dose_number, dose.series_total, &dose.product),
-            issued_at: now,
-            expires_at,
-        })
+        sign_with(&self.settings, signer, person, dose, now)
     }
 
     fn person_input(p: &PersonRow, national_id: &str) -> PersonInput {
@@ -429,21 +462,58 @@ impl Issuer {
         actor: &str,
         now: i64,
     ) -> Result<Vec<Result<IssueOutcome>>> {
-        use rayon::prelude::*;
+        let batch = self.prepare_batch(inputs.to_vec(), now).await?;
+        self.write_batch(&batch, actor, now).await
+    }
+
+    /// The CPU half of [`Issuer::issue_batch`]: hash and sign every row in parallel on the
+    /// rayon pool, off the async runtime, so that the caller can write the previous batch
+    /// meanwhile (the bulk importer pipelines batches this way).
+    pub async fn prepare_batch(&self, inputs: Vec<DoseInput>, now: i64) -> Result<PreparedBatch> {
         let signer = self.keys.current_signer(&self.db).await?;
-        let prepared: Vec<Prepared> = inputs
-            .par_iter()
-            .map(|i| Prepared {
-                hash: i.content_hash(),
-                id_hash: self.ident.national_id_hash(&i.person.national_id),
-                signed: self.sign(&signer, &i.person, &i.dose, now),
-            })
-            .collect();
+        let (settings, ident, key) = (self.settings.clone(), self.ident.clone(), signer.clone());
+        let (done, result) = tokio::sync::oneshot::channel();
+        rayon::spawn(move || {
+            use rayon::prelude::*;
+            let prepared = inputs
+                .par_iter()
+                .map(|i| Prepared {
+                    hash: i.content_hash(),
+                    id_hash: ident.national_id_hash(&i.person.national_id),
+                    signed: sign_with(&settings, &key, &i.person, &i.dose, now),
+                })
+                .collect();
+            // The receiver is gone only when the caller gave up; nothing to report then.
+            let _ = done.send((inputs, prepared));
+        });
+        let (inputs, prepared) = result
+            .await
+            .map_err(|_| Error::Internal("batch signing stopped".into()))?;
+        Ok(PreparedBatch {
+            inputs,
+            prepared,
+            signer,
+        })
+    }
+
+    /// The database half of [`Issuer::issue_batch`]: one transaction. One outcome per input,
+    /// in order.
+    pub async fn write_batch(
+        &self,
+        batch: &PreparedBatch,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<Result<IssueOutcome>>> {
+        let PreparedBatch {
+            inputs,
+            prepared,
+            signer,
+        } = batch;
         with_db!(&self.db, |p| {
             for set_based in [true, false] {
                 let mut tx = crate::db::BeginWrite::begin_write(p).await?;
                 let r = self
-                    .batch_in_tx(&mut *tx, inputs, &prepared, &signer, set_based, actor, now)
+                    .batch_in_tx(&mut *tx, inputs, prepared, signer, set_based, actor, now)
                     .await?;
                 if let Some(out) = r {
                     tx.commit().await?;
