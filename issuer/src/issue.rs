@@ -376,13 +376,18 @@ impl Issuer {
             .person_by_id(&existing.person_id)
             .await?
             .ok_or(Error::NotFound)?;
-        Ok(IssueOutcome {
+        Ok(self.replayed(existing, &cert, &person))
+    }
+
+    /// The answer to a retry of `existing` (content already checked).
+    fn replayed(&self, existing: &DoseRow, cert: &CertRow, person: &PersonRow) -> IssueOutcome {
+        IssueOutcome {
             record_id: existing.id.clone(),
             retrieval_code: (existing.first_issue == 1)
                 .then(|| self.ident.retrieval_code(&person.id, person.rc_version)),
-            certificate: CertView::from(&cert),
+            certificate: CertView::from(cert),
             replayed: true,
-        })
+        }
     }
 
     /// Issue one dose submitted by facility `input.facility_id` (the caller has been checked).
@@ -587,6 +592,21 @@ impl Issuer {
                 return Ok(None);
             }
         }
+        // Certificates and persons answering the retries among the batch's stored records.
+        let mut replays: Option<(HashMap<String, CertRow>, HashMap<String, PersonRow>)> = None;
+        if !existing.is_empty() {
+            let uvcis: Vec<&str> = existing
+                .values()
+                .filter_map(|d| d.response_uvci.as_deref())
+                .collect();
+            let ids: Vec<&str> = existing.values().map(|d| d.person_id.as_str()).collect();
+            let certs = tx.certs_by_uvcis(&uvcis).await?;
+            let persons = tx.persons_by_ids(&ids).await?;
+            replays = Some((
+                certs.into_iter().map(|c| (c.uvci.clone(), c)).collect(),
+                persons.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            ));
+        }
         for (n, (input, prep)) in inputs.iter().zip(prepared).enumerate() {
             if simple.get(n) == Some(&true) {
                 continue;
@@ -603,8 +623,20 @@ impl Issuer {
                 }
             };
             let r = if let Some(d) = known {
-                self.replay(&mut *tx, &d, &prep.hash).await
+                match (&replays, d.response_uvci.as_deref()) {
+                    // Nothing in this batch has touched a stored person yet: answer from the
+                    // batch's prefetched rows (a resumed import is all retries).
+                    (Some((certs, persons)), Some(uvci)) if d.content_hash == prep.hash => {
+                        match (certs.get(uvci), persons.get(&d.person_id)) {
+                            (Some(c), Some(p)) => Ok(self.replayed(&d, c, p)),
+                            _ => self.replay(&mut *tx, &d, &prep.hash).await,
+                        }
+                    }
+                    _ => self.replay(&mut *tx, &d, &prep.hash).await,
+                }
             } else {
+                // This may change a stored person's certificates: read live from now on.
+                replays = None;
                 match &prep.signed {
                     Err(e) => Err(same_error(e)),
                     Ok(s) => self

@@ -113,6 +113,10 @@ async fn batch_matches_single_path(batch: &Harness, single: &Harness) {
         n1_1.as_ref().unwrap().certificate.uvci,
         n1_2.as_ref().unwrap().certificate.uvci
     );
+    // The retry of seed-1 after seed-2 (same batch) sees its certificate superseded.
+    let retry = got.get(6).unwrap().as_ref().unwrap();
+    assert!(retry.replayed);
+    assert_eq!(retry.certificate.state, "superseded");
     for o in got.iter().flatten() {
         batch.assert_valid(&o.certificate.hc1).await;
     }

@@ -267,6 +267,16 @@ pub trait Store: Send {
         &mut self,
         id_hashes: &[&[u8]],
     ) -> impl Future<Output = Result<Vec<Vec<u8>>>> + Send;
+    /// Set-based lookup: certificates by UVCI.
+    fn certs_by_uvcis(
+        &mut self,
+        uvcis: &[&str],
+    ) -> impl Future<Output = Result<Vec<CertRow>>> + Send;
+    /// Set-based lookup: persons by id.
+    fn persons_by_ids(
+        &mut self,
+        ids: &[&str],
+    ) -> impl Future<Output = Result<Vec<PersonRow>>> + Send;
     /// Multi-row insert of new persons (`ON CONFLICT (id_hash) DO NOTHING`); rows inserted.
     fn persons_insert_many(
         &mut self,
@@ -777,6 +787,40 @@ macro_rules! impl_store {
                     }
                     for row in q.fetch_all(&mut *self).await? {
                         out.push(row.b("id_hash")?);
+                    }
+                }
+                Ok(out)
+            }
+            async fn certs_by_uvcis(&mut self, uvcis: &[&str]) -> Result<Vec<CertRow>> {
+                let mut out = Vec::new();
+                for chunk in uvcis.chunks(chunk_rows(1)) {
+                    let sql = format!(
+                        "SELECT {CERT_COLS} FROM certificates WHERE uvci IN {}",
+                        values_list(1, chunk.len(), $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for u in chunk {
+                        q = q.bind(*u);
+                    }
+                    for row in q.fetch_all(&mut *self).await? {
+                        out.push(cert(&row)?);
+                    }
+                }
+                Ok(out)
+            }
+            async fn persons_by_ids(&mut self, ids: &[&str]) -> Result<Vec<PersonRow>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(chunk_rows(1)) {
+                    let sql = format!(
+                        "SELECT {PERSON_COLS} FROM persons WHERE id IN {}",
+                        values_list(1, chunk.len(), $numbered)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for i in chunk {
+                        q = q.bind(*i);
+                    }
+                    for row in q.fetch_all(&mut *self).await? {
+                        out.push(person(&row)?);
                     }
                 }
                 Ok(out)
