@@ -305,6 +305,10 @@ impl Issuer {
         let hash = Sha256::digest(rules_json.as_bytes()).to_vec();
         let out = with_db!(&self.db, |p| {
             let mut tx = crate::db::BeginWrite::begin_write(p).await?;
+            // Take the append lock (PostgreSQL advisory lock; SQLite's BEGIN IMMEDIATE already
+            // holds the write lock) before reading the latest sequence, so concurrent replicas
+            // queue instead of racing to the same sequence and exhausting their retries.
+            tx.serialize_appends().await?;
             let latest: Option<RuleSetRow> = sqlx::query_as(
                 "SELECT sequence, issued_at, valid_until, rules_json, signed FROM rule_sets \
                  WHERE name = $1 ORDER BY sequence DESC LIMIT 1",
