@@ -315,7 +315,7 @@ pub fn verify_decoded(
 
     // 7. schema and rules (every policy but `none`).
     if let Policy::Rules(rules) = policy {
-        if let Err(e) = rules.schema().validate(&decoded.dcc_json) {
+        if let Err(e) = rules.schema().validate(decoded.dcc_json()) {
             return fail(v, Check::Schema, Reason::Schema(e));
         }
         let (failed, evaluated) = run_rules(rules, decoded, clock);
@@ -362,7 +362,7 @@ fn run_rules(
     };
     let report = policy
         .rules()
-        .evaluate_payload(&decoded.dcc_json, &external);
+        .evaluate_payload(decoded.dcc_json(), &external);
     let mut seen = BTreeSet::new();
     let failed = report
         .failed

@@ -73,8 +73,8 @@ impl Claims {
         Ok(out)
     }
 
-    /// Parse a CWT claims map, tolerantly: iat/exp as integers, floats (truncated) or tag 1.
-    pub fn from_cbor(bytes: &[u8], limits: &Limits) -> Result<DecodedClaims, Error> {
+    /// The CWT envelope: iss, iat, exp and the raw eu_dcc_v1 payload (dcc left default).
+    fn parse_envelope(bytes: &[u8], limits: &Limits) -> Result<(Claims, Cbor), Error> {
         let value = cbor::parse(bytes, limits)?;
         let entries = match value {
             Cbor::Map(m) => m,
@@ -112,13 +112,43 @@ impl Claims {
             .find(|(k, _)| int_key(k) == Some(HCERT_EU_DCC_V1))
             .map(|(_, v)| v)
             .ok_or(Error::CwtInvalid("no eu_dcc_v1 payload in hcert"))?;
-        let dcc_json = cbor::to_json(&dcc_value);
-        let dcc = dcc_from_json(&dcc_json)?;
+        Ok((
+            Claims {
+                iss,
+                iat,
+                exp,
+                dcc: Dcc::default(),
+            },
+            dcc_value,
+        ))
+    }
+
+    /// Parse a CWT claims map, tolerantly: iat/exp as integers, floats (truncated) or tag 1;
+    /// returns the claims and the DCC payload as received (for the lazy JSON view).
+    pub(crate) fn from_cbor_raw(bytes: &[u8], limits: &Limits) -> Result<(Claims, Cbor), Error> {
+        let (mut claims, dcc_value) = Self::parse_envelope(bytes, limits)?;
+        claims.dcc = dcc_from_cbor(&dcc_value)?;
+        Ok((claims, dcc_value))
+    }
+
+    /// Parse a CWT claims map, tolerantly: iat/exp as integers, floats (truncated) or tag 1.
+    pub fn from_cbor(bytes: &[u8], limits: &Limits) -> Result<DecodedClaims, Error> {
+        let (claims, dcc_value) = Self::from_cbor_raw(bytes, limits)?;
         Ok(DecodedClaims {
-            claims: Claims { iss, iat, exp, dcc },
-            dcc_json,
+            claims,
+            dcc_json: cbor::to_json(&dcc_value),
         })
     }
+}
+
+/// Read a DCC from its CBOR value: well-formed payloads deserialise straight from the CBOR
+/// tree; anything else (tags, byte strings, nulls where a value is required) goes through
+/// the JSON view and [`dcc_from_json`]'s clean-up, which decides for both paths.
+pub fn dcc_from_cbor(value: &Cbor) -> Result<Dcc, Error> {
+    if let Ok(dcc) = value.deserialized::<Dcc>() {
+        return Ok(dcc);
+    }
+    dcc_from_json(&cbor::to_json(value))
 }
 
 /// Read a DCC from JSON leniently: nulls for absent groups and unknown fields are ignored.

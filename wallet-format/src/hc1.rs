@@ -4,10 +4,12 @@
 use crate::algorithm::{Algorithm, Kid};
 use crate::compress::{self, Compressor};
 use crate::cose::{self, Sign1};
-use crate::cwt::{Claims, DecodedClaims};
+use crate::cwt::Claims;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::signing::{PublicKey, Signer};
+use ciborium::value::Value as Cbor;
+use std::sync::OnceLock;
 
 /// The context identifier every pass starts with.
 pub const PREFIX: &str = "HC1:";
@@ -57,8 +59,10 @@ pub struct Decoded {
     pub cose: Sign1,
     /// The typed claims.
     pub claims: Claims,
-    /// The DCC payload as received, in JSON form.
-    pub dcc_json: serde_json::Value,
+    /// The DCC payload as received.
+    dcc_payload: Cbor,
+    /// Its JSON view, built on first use (schema and rules need it; policy `none` does not).
+    dcc_json: OnceLock<serde_json::Value>,
 }
 
 impl Decoded {
@@ -73,6 +77,12 @@ impl Decoded {
     /// Verify the signature with one candidate key.
     pub fn verify_signature(&self, key: &PublicKey) -> Result<(), Error> {
         self.cose.verify(key)
+    }
+    /// The DCC payload as received, in JSON form (for schema validation and business rules,
+    /// which must see what was received, not our re-serialisation). Built on first call.
+    pub fn dcc_json(&self) -> &serde_json::Value {
+        self.dcc_json
+            .get_or_init(|| crate::cbor::to_json(&self.dcc_payload))
     }
     /// The raw signature bytes (for revocation hashes).
     pub fn signature(&self) -> &[u8] {
@@ -89,7 +99,7 @@ pub fn unprefix(text: &str) -> Result<&str, Error> {
 
 /// Base45-decode (RFC 9285).
 pub fn base45_decode(text: &str) -> Result<Vec<u8>, Error> {
-    base45::decode(text).map_err(|_| Error::Base45Invalid)
+    crate::base45_decoder::decode(text)
 }
 
 /// Decode `HC1:` text to COSE bytes (prefix, base45, zlib), bounded by `limits`.
@@ -114,11 +124,12 @@ pub fn decode_cose(cose_bytes: &[u8], limits: &Limits) -> Result<Decoded, Error>
         });
     }
     let cose = Sign1::parse(cose_bytes)?;
-    let DecodedClaims { claims, dcc_json } = Claims::from_cbor(cose.payload(), limits)?;
+    let (claims, dcc_payload) = Claims::from_cbor_raw(cose.payload(), limits)?;
     Ok(Decoded {
         cose,
         claims,
-        dcc_json,
+        dcc_payload,
+        dcc_json: OnceLock::new(),
     })
 }
 

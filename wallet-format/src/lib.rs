@@ -17,6 +17,7 @@
 //! ```
 
 pub mod algorithm;
+pub mod base45_decoder;
 pub mod cbor;
 pub mod compress;
 pub mod cose;
@@ -24,6 +25,7 @@ pub mod cwt;
 pub mod error;
 pub mod hc1;
 pub mod limits;
+mod p256_verify;
 pub mod payload;
 pub mod profile;
 pub mod qr;

@@ -6,6 +6,8 @@
 
 use crate::algorithm::{Algorithm, Kid};
 use crate::error::Error;
+use crate::p256_verify::PreparedKey;
+use aws_lc_rs::digest as lc_digest;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as lc, KeyPair as _};
@@ -237,7 +239,27 @@ impl Signer for KeySigner {
 
 enum PublicKeyInner {
     Lc(lc::ParsedPublicKey),
+    /// A P-256 key: aws-lc for cold use, a precomputed table once the key is hot
+    /// (p256_verify.rs says why).
+    P256(lc::ParsedPublicKey, Option<PreparedKey>),
     Ed(ed25519_dalek::VerifyingKey),
+}
+
+/// Verifications a P-256 key serves through aws-lc before its table is built.
+pub const TABLE_AFTER_USES: u32 = crate::p256_verify::TABLE_AFTER_USES;
+
+/// DER prefix of a P-256 SubjectPublicKeyInfo with an uncompressed point (RFC 5480):
+/// SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING 00 04 x y }.
+const P256_SPKI_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// The prepared fast-path key of a P-256 SPKI; `None` for any other encoding (compressed
+/// points, explicit parameters), which then stays on aws-lc.
+fn prepare_p256(spki: &[u8]) -> Option<PreparedKey> {
+    let point = spki.strip_prefix(&P256_SPKI_PREFIX[..])?;
+    PreparedKey::from_sec1(point)
 }
 
 /// A parsed public key bound to the one algorithm it may verify.
@@ -262,9 +284,10 @@ impl PublicKey {
     /// Parse a SubjectPublicKeyInfo DER for the given algorithm.
     pub fn from_spki_der(algorithm: Algorithm, spki: &[u8]) -> Result<Self, Error> {
         let inner = match algorithm {
-            Algorithm::Es256 => PublicKeyInner::Lc(
+            Algorithm::Es256 => PublicKeyInner::P256(
                 lc::ParsedPublicKey::new(&lc::ECDSA_P256_SHA256_FIXED, spki)
                     .map_err(|_| Error::KeyInvalid)?,
+                prepare_p256(spki),
             ),
             Algorithm::Ps256 => PublicKeyInner::Lc(
                 lc::ParsedPublicKey::new(&lc::RSA_PSS_2048_8192_SHA256, spki)
@@ -297,6 +320,20 @@ impl PublicKey {
         self.algorithm
     }
 
+    /// Build this key's verification table now instead of after its first
+    /// [`TABLE_AFTER_USES`](crate::signing::TABLE_AFTER_USES) verifications (P-256 keys
+    /// only; a no-op for others). For a gate that wants every scan equally fast.
+    pub fn precompute(&self) {
+        if let PublicKeyInner::P256(_, Some(fast)) = &*self.inner {
+            fast.precompute();
+        }
+    }
+
+    /// Whether verifications with this key now take the precomputed-table path.
+    pub fn has_table(&self) -> bool {
+        matches!(&*self.inner, PublicKeyInner::P256(_, Some(fast)) if fast.has_table())
+    }
+
     /// Verify `signature` over `message` for a certificate that claims `claimed` as its
     /// algorithm.
     pub fn verify(
@@ -310,6 +347,21 @@ impl PublicKey {
         }
         match &*self.inner {
             PublicKeyInner::Lc(key) => key
+                .verify_sig(message, signature)
+                .map_err(|_| Error::SignatureInvalid),
+            PublicKeyInner::P256(key, Some(fast)) if fast.is_hot() => {
+                let digest = lc_digest::digest(&lc_digest::SHA256, message);
+                let digest: &[u8; 32] = digest
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| Error::SignatureInvalid)?;
+                if fast.verify_digest(digest, signature) {
+                    Ok(())
+                } else {
+                    Err(Error::SignatureInvalid)
+                }
+            }
+            PublicKeyInner::P256(key, _) => key
                 .verify_sig(message, signature)
                 .map_err(|_| Error::SignatureInvalid),
             PublicKeyInner::Ed(key) => {

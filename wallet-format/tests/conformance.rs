@@ -187,14 +187,14 @@ fn check_decode(v: &Value) -> bool {
     let Ok(d) = wallet_format::decode_cose(&cose, &Limits::DEFAULT) else {
         return false;
     };
-    let json_ok = v.get("JSON").is_none_or(|j| json_equiv(&d.dcc_json, j));
+    let json_ok = v.get("JSON").is_none_or(|j| json_equiv(d.dcc_json(), j));
     // `CBOR` holds either the whole CWT claims map (the COSE payload) or only the DCC map.
     let cbor_ok = match text(v, "CBOR") {
         None => true,
         Some(h) => match hex::decode(h.trim()) {
             Ok(bytes) if bytes.as_slice() == d.cose.payload() => true,
             Ok(bytes) => wallet_format::cbor::parse(&bytes, &Limits::DEFAULT)
-                .map(|c| json_equiv(&wallet_format::cbor::to_json(&c), &d.dcc_json))
+                .map(|c| json_equiv(&wallet_format::cbor::to_json(&c), d.dcc_json()))
                 .unwrap_or(false),
             Err(_) => false,
         },
@@ -203,7 +203,7 @@ fn check_decode(v: &Value) -> bool {
 }
 
 fn check_schema(v: &Value) -> bool {
-    decoded(v).is_some_and(|d| schema::validate(&d.dcc_json).is_ok())
+    decoded(v).is_some_and(|d| schema::validate(d.dcc_json()).is_ok())
 }
 
 fn certificate_der(v: &Value) -> Option<Vec<u8>> {

@@ -85,5 +85,5 @@ fn typical_two_dose_es256_pass_fits_520_chars_and_qr_version_17() {
     let decoded = wallet_format::decode(&text, &Limits::DEFAULT).unwrap();
     decoded.verify_signature(&public).unwrap();
     assert_eq!(decoded.claims, claims);
-    wallet_format::schema::validate(&decoded.dcc_json).unwrap();
+    wallet_format::schema::validate(decoded.dcc_json()).unwrap();
 }
