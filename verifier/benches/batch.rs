@@ -1,6 +1,9 @@
 //! Batch verification benchmark (`cargo bench -p verifier --bench batch`), policy `none`:
 //! - verdicts/s per core of `verifier::verify` run on every core (rayon), as a ratio to the bare
-//!   signature verification of the same algorithm on one core, measured in the same run;
+//!   signature verification of the same algorithm on one core, measured in the same run. "Bare"
+//!   is our own `PublicKey::verify` on pre-decoded input (for ES256 the precomputed-table path
+//!   of wallet-format/src/p256_verify.rs, the strictest baseline); plain aws-lc-rs verification
+//!   is printed beside it so the table's own gain is visible;
 //! - our single-core rate as a ratio to the `dgc` crate's `validate` on the same passes;
 //! - the binary's peak memory (VmHWM) on a 10 000-line stdin batch.
 #![allow(clippy::unwrap_used)]
@@ -70,6 +73,12 @@ fn bench(alg: Algorithm, n: usize) {
         .collect();
     let tbs: Vec<Vec<u8>> = decoded.iter().map(|d| d.cose.to_be_signed()).collect();
     let key = dsc.cert().unwrap().public_key().clone();
+    let spki = dsc.key.public_key_spki_der().unwrap();
+    let lc_alg: &'static dyn aws_lc_rs::signature::VerificationAlgorithm = match alg {
+        Algorithm::Es256 => &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+        _ => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256,
+    };
+    let lc_key = aws_lc_rs::signature::ParsedPublicKey::new(lc_alg, &spki).unwrap();
 
     let mut store = TrustStore::new();
     store.add_dsc(dsc.cert().unwrap());
@@ -94,6 +103,13 @@ fn bench(alg: Algorithm, n: usize) {
         rate(n, || {
             for (d, m) in decoded.iter().zip(&tbs) {
                 key.verify(alg, m, d.signature()).unwrap();
+            }
+        })
+    };
+    let lc_f = || {
+        rate(n, || {
+            for (d, m) in decoded.iter().zip(&tbs) {
+                lc_key.verify_sig(m, d.signature()).unwrap();
             }
         })
     };
@@ -122,16 +138,21 @@ fn bench(alg: Algorithm, n: usize) {
     };
     // Interleave the rounds so that noise from a shared machine (steal, frequency changes)
     // hits every contestant alike; keep each one's best round.
-    let (mut bare, mut ours_1, mut ours_all, mut dgc_1) = (0f64, 0f64, 0f64, 0f64);
+    let (mut bare, mut lc, mut ours_1, mut ours_all, mut dgc_1) = (0f64, 0f64, 0f64, 0f64, 0f64);
     for _ in 0..rounds {
         bare = bare.max(bare_f());
+        lc = lc.max(lc_f());
         ours_1 = ours_1.max(ours_1_f());
         ours_all = ours_all.max(ours_all_f());
         dgc_1 = dgc_1.max(dgc_1_f());
     }
     let cores = rayon::current_num_threads() as f64;
     println!("{} ({n} passes, {cores} cores):", alg.name());
-    println!("  bare signature verify, 1 core : {bare:>9.0} /s");
+    println!("  bare signature verify, 1 core : {bare:>9.0} /s  (wallet-format PublicKey::verify)");
+    println!(
+        "  bare aws-lc-rs verify, 1 core : {lc:>9.0} /s  (ours is {:.2}x aws-lc)",
+        bare / lc
+    );
     println!(
         "  verifier::verify, 1 core      : {ours_1:>9.0} /s  ({:.2}x bare)",
         ours_1 / bare
