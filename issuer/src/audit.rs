@@ -61,7 +61,7 @@ pub struct Entry<'a> {
 
 /// Appends within one transaction that hold the chain head in memory after the first read
 /// (the append lock is held until commit, so nobody else can move the head meanwhile).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Chain {
     head: Option<(i64, Vec<u8>)>,
 }

@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub country: Option<String>,
     pub issuer_name: Option<String>,
     pub validity_days: Option<i64>,
+    /// Share one transaction among concurrent single issuances (default true).
+    pub group_commit: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -104,6 +106,7 @@ impl Config {
                 country: file.country.unwrap_or(defaults.country),
                 issuer_name: file.issuer_name.unwrap_or(defaults.issuer_name),
                 validity_days,
+                group_commit: file.group_commit.unwrap_or(defaults.group_commit),
             },
         })
     }

@@ -7,6 +7,7 @@ use crate::audit;
 use crate::db::store::{CertRow, DoseRow, NewPerson, PersonRow, Store};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::group_commit::GroupCommit;
 use crate::ident::Ident;
 use crate::input::{DoseFields, DoseInput, PersonInput};
 use crate::keys::Keys;
@@ -31,6 +32,9 @@ pub struct Settings {
     pub issuer_name: String,
     /// Certificate validity from issuance, in days.
     pub validity_days: i64,
+    /// Concurrent single issuances share one transaction (group commit); off: one
+    /// transaction (and one fsync) per issuance.
+    pub group_commit: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +43,7 @@ impl Default for Settings {
             country: "VN".into(),
             issuer_name: wallet_format::profile::ISSUER_TEXT.into(),
             validity_days: 365,
+            group_commit: true,
         }
     }
 }
@@ -286,6 +291,20 @@ pub struct Issuer {
     pub ident: Ident,
     /// Settings.
     pub settings: Settings,
+    /// Single issuances waiting to share a transaction.
+    group: GroupCommit<PendingIssue, Result<Option<IssueOutcome>>>,
+}
+
+/// One single issuance, signed and ready to write (the unit of a group commit).
+#[derive(Clone)]
+struct PendingIssue {
+    input: DoseInput,
+    hash: Vec<u8>,
+    id_hash: Vec<u8>,
+    signed: Signed,
+    signer: Arc<KeySigner>,
+    actor: String,
+    now: i64,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -324,6 +343,7 @@ impl Issuer {
             keys,
             ident,
             settings,
+            group: GroupCommit::default(),
         }
     }
 
@@ -417,40 +437,136 @@ impl Issuer {
         // Signed speculatively before the transaction (short lock hold); discarded if the dose
         // turns out not to be the person's best.
         let signed = self.sign(&signer, &input.person, &input.dose, now)?;
-        let id_hash = self.ident.national_id_hash(&input.person.national_id);
-        with_db!(&self.db, |p| {
-            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
-            let r = self
-                .issue_in_tx(
-                    &mut *tx,
-                    input,
-                    &hash,
-                    &id_hash,
-                    signed,
-                    &signer,
-                    &mut audit::Chain::default(),
-                    actor,
-                    now,
-                )
-                .await;
-            match r {
-                Ok(Some(out)) => {
-                    tx.commit().await?;
-                    Ok(out)
-                }
-                Ok(None) => {
-                    // Lost a race with a concurrent identical submission: answer as a retry.
-                    tx.rollback().await?;
+        let pending = PendingIssue {
+            input: input.clone(),
+            id_hash: self.ident.national_id_hash(&input.person.national_id),
+            hash,
+            signed,
+            signer,
+            actor: actor.to_string(),
+            now,
+        };
+        let written = if self.settings.group_commit {
+            match self
+                .group
+                .submit(pending.clone(), |group| self.write_group(group))
+                .await
+            {
+                Some(r) => r,
+                // The leader carrying this issuance was cancelled: write it alone.
+                None => self.write_one(&pending).await,
+            }
+        } else {
+            self.write_one(&pending).await
+        };
+        match written? {
+            Some(out) => Ok(out),
+            None => {
+                // Lost a race with a concurrent identical submission: answer as a retry.
+                with_db!(&self.db, |p| {
                     let mut c = p.acquire().await?;
                     let d = c
                         .dose_by_record(&input.facility_id, &input.facility_record_id)
                         .await?
                         .ok_or(Error::NotFound)?;
-                    self.replay(&mut *c, &d, &hash).await
+                    self.replay(&mut *c, &d, &pending.hash).await
+                })
+            }
+        }
+    }
+
+    /// Group-commit counters of the single-issuance path (metrics: average group size).
+    pub fn group_commit_stats(&self) -> crate::group_commit::GroupStats {
+        self.group.stats()
+    }
+
+    /// One issuance in its own transaction. `None`: its record id was stored concurrently
+    /// (nothing written; the caller answers as a retry).
+    async fn write_one(&self, j: &PendingIssue) -> Result<Option<IssueOutcome>> {
+        with_db!(&self.db, |p| {
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
+            let r = self
+                .issue_in_tx(
+                    &mut *tx,
+                    &j.input,
+                    &j.hash,
+                    &j.id_hash,
+                    j.signed.clone(),
+                    &j.signer,
+                    &mut audit::Chain::default(),
+                    &j.actor,
+                    j.now,
+                )
+                .await;
+            match r {
+                Ok(Some(out)) => {
+                    tx.commit().await?;
+                    Ok(Some(out))
+                }
+                Ok(None) => {
+                    tx.rollback().await?;
+                    Ok(None)
                 }
                 Err(e) => Err(e),
             }
         })
+    }
+
+    /// A group of single issuances in one transaction, each inside its own savepoint so that
+    /// one failing issuance (or one that lost a race) leaves the others intact. If the group
+    /// transaction itself fails, every issuance is retried alone, so one poisoned issuance
+    /// never fails its neighbours. One result per issuance, in order.
+    async fn write_group(&self, group: Vec<PendingIssue>) -> Vec<Result<Option<IssueOutcome>>> {
+        if group.len() == 1 {
+            return vec![self.write_one(&group[0]).await];
+        }
+        let together: Result<Vec<Result<Option<IssueOutcome>>>> = with_db!(&self.db, |p| async {
+            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
+            let mut chain = audit::Chain::default();
+            let mut out = Vec::with_capacity(group.len());
+            for j in &group {
+                sqlx::query("SAVEPOINT single_issue")
+                    .execute(&mut *tx)
+                    .await?;
+                let before = chain.clone();
+                let r = self
+                    .issue_in_tx(
+                        &mut *tx,
+                        &j.input,
+                        &j.hash,
+                        &j.id_hash,
+                        j.signed.clone(),
+                        &j.signer,
+                        &mut chain,
+                        &j.actor,
+                        j.now,
+                    )
+                    .await;
+                if !matches!(r, Ok(Some(_))) {
+                    sqlx::query("ROLLBACK TO SAVEPOINT single_issue")
+                        .execute(&mut *tx)
+                        .await?;
+                    chain = before;
+                }
+                sqlx::query("RELEASE SAVEPOINT single_issue")
+                    .execute(&mut *tx)
+                    .await?;
+                out.push(r);
+            }
+            tx.commit().await?;
+            Ok(out)
+        }
+        .await);
+        match together {
+            Ok(out) => out,
+            Err(_) => {
+                let mut out = Vec::with_capacity(group.len());
+                for j in &group {
+                    out.push(self.write_one(j).await);
+                }
+                out
+            }
+        }
     }
 
     /// Issue many doses in one transaction (bulk import, benchmarks). Signing runs in

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod group_commit;
 pub mod http;
 pub mod ident;
 pub mod import;

@@ -46,6 +46,7 @@ both!(rejects_role_violations_and_cross_facility_submissions);
 both!(rejects_malformed_json_with_400_and_invalid_fields_with_422);
 both!(audit_log_chains_every_operation);
 both!(concurrent_replicas_keep_one_audit_chain_and_one_dose_per_record);
+both!(group_commit_answers_each_submission_as_if_alone);
 
 mod scenarios {
     use super::*;
@@ -749,5 +750,74 @@ mod scenarios {
         assert_eq!(doses, 30);
         assert_eq!(verdict, issuer::audit::Verdict::Intact { entries: 30 });
         replicas[1].db.close().await;
+    }
+
+    /// 60 concurrent submissions to one issuer, grouped into shared transactions: per record,
+    /// two identical submissions and one with other content. Each gets the answer it would get
+    /// alone (same record for identical content, 409 for the other content whichever came
+    /// first), one dose per record is stored, and the audit chain stays intact.
+    pub async fn group_commit_answers_each_submission_as_if_alone(h: &Harness) {
+        let before = h.issuer.group_commit_stats();
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            for variant in ["2021-06-01", "2021-06-01", "2021-06-03"] {
+                let issuer = h.issuer.clone();
+                tasks.push(tokio::spawn(async move {
+                    let record = format!("g-{i}");
+                    let v = dose("HN-001", &record, &format!("gp{i}"), 1, 2, variant);
+                    let input = issuer::input::parse_submission(&v, common::T0).unwrap();
+                    let r = issuer.issue_dose(&input, "test", common::T0).await;
+                    (record, variant, r)
+                }));
+            }
+        }
+        let mut by_record: std::collections::HashMap<String, Vec<_>> = Default::default();
+        for t in tasks {
+            let (record, variant, r) = t.await.unwrap();
+            by_record.entry(record).or_default().push((variant, r));
+        }
+        assert_eq!(by_record.len(), 20);
+        for (record, answers) in &by_record {
+            let ok: Vec<_> = answers
+                .iter()
+                .filter_map(|(v, r)| r.as_ref().ok().map(|o| (*v, o)))
+                .collect();
+            assert!(!ok.is_empty(), "{record}: nobody got an answer");
+            // Every success carries the same stored record and the same content.
+            assert!(ok.iter().all(|(v, o)| *v == ok[0].0
+                && o.record_id == ok[0].1.record_id
+                && o.certificate.uvci == ok[0].1.certificate.uvci));
+            // Every failure is the idempotency conflict of the other content.
+            for (v, r) in answers {
+                if let Err(e) = r {
+                    assert!(
+                        matches!(e, issuer::error::Error::IdempotencyConflict),
+                        "{record}: {e:?}"
+                    );
+                    assert_ne!(*v, ok[0].0);
+                }
+            }
+            let expected_ok = if ok[0].0 == "2021-06-01" { 2 } else { 1 };
+            assert_eq!(ok.len(), expected_ok, "{record}");
+        }
+        let (doses, verdict) = issuer::with_db!(&h.issuer.db, |p| {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doses")
+                .fetch_one(p)
+                .await
+                .unwrap();
+            let mut c = p.acquire().await.unwrap();
+            (n, issuer::audit::verify(&mut *c).await.unwrap())
+        });
+        assert_eq!(doses, 20);
+        assert!(matches!(verdict, issuer::audit::Verdict::Intact { .. }));
+        let after = h.issuer.group_commit_stats();
+        let jobs = after.jobs - before.jobs;
+        let groups = after.groups - before.groups;
+        // Every submission that reached the write went through a group; some shared one.
+        assert!(jobs >= 20, "{jobs} grouped issuances");
+        assert!(
+            groups < jobs,
+            "{groups} groups for {jobs} issuances: nothing was grouped"
+        );
     }
 }

@@ -131,7 +131,16 @@ impl BeginWrite for SqlitePool {
 
 impl BeginWrite for PgPool {
     type Database = sqlx::Postgres;
+    /// Takes the append lock first (as SQLite's `BEGIN IMMEDIATE` takes the write lock): a
+    /// writer that held it while waiting for another writer's uncommitted row, which in turn
+    /// waits for the lock, would deadlock (two replicas group-committing the same record ids).
+    /// With every writer queueing here first, no lock holder ever waits for a row of a
+    /// transaction that does not hold it.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.begin().await?)
+        let mut tx = self.begin().await?;
+        sqlx::query(crate::db::store::PG_APPEND_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 }

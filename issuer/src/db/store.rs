@@ -977,9 +977,7 @@ macro_rules! impl_store {
 }
 
 impl_store!(sqlx::SqliteConnection, None::<&str>, false);
-// One advisory lock serialises audit/revocation appends across replicas (held to commit).
-impl_store!(
-    sqlx::PgConnection,
-    Some("SELECT pg_advisory_xact_lock(738201)"),
-    true
-);
+/// One advisory lock serialises writers and audit/revocation appends across replicas (held
+/// to commit; taken first by `BeginWrite` for PostgreSQL).
+pub const PG_APPEND_LOCK: &str = "SELECT pg_advisory_xact_lock(738201)";
+impl_store!(sqlx::PgConnection, Some(PG_APPEND_LOCK), true);

@@ -63,6 +63,23 @@ async fn metrics(
             v.load(Ordering::Relaxed)
         ));
     }
+    let g = s.issuer.group_commit_stats();
+    for (name, help, v) in [
+        (
+            "vaxcert_group_commits_total",
+            "transactions committed by the single-issuance group commit",
+            g.groups,
+        ),
+        (
+            "vaxcert_group_commit_issuances_total",
+            "single issuances written through group commits",
+            g.jobs,
+        ),
+    ] {
+        out.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}\n"
+        ));
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
