@@ -199,7 +199,7 @@ fn submission(i: usize, facility: usize) -> String {
 }
 
 /// A real issuer: development keys generated in `dir`, database at `url` (migrated).
-async fn open_issuer(dir: &Path, url: &str) -> Result<Issuer> {
+async fn open_issuer(dir: &Path, url: &str, group_commit: bool) -> Result<Issuer> {
     let keys_dir = dir.join("keys");
     let now = unix_now();
     if !issuer::keys::exists(&keys_dir) {
@@ -208,7 +208,11 @@ async fn open_issuer(dir: &Path, url: &str) -> Result<Issuer> {
     let db = Db::connect(url).await?;
     let keys = Arc::new(issuer::keys::Keys::load(&keys_dir)?);
     keys.sync(&db, now).await?;
-    Ok(Issuer::new(db, keys, Settings::default()))
+    let settings = Settings {
+        group_commit,
+        ..Settings::default()
+    };
+    Ok(Issuer::new(db, keys, settings))
 }
 
 async fn count_rows(db: &Db, table: &str) -> Result<i64> {
@@ -267,7 +271,7 @@ struct Target {
 }
 
 impl Target {
-    async fn open(backend: &Backend) -> Result<Option<Target>> {
+    async fn open(backend: &Backend, group_commit: bool) -> Result<Option<Target>> {
         let dir = tempfile::tempdir()?;
         let (url, pg) = match backend {
             Backend::Sqlite => (
@@ -279,7 +283,7 @@ impl Target {
                 None => return Ok(None),
             },
         };
-        let issuer = match open_issuer(dir.path(), &url).await {
+        let issuer = match open_issuer(dir.path(), &url, group_commit).await {
             Ok(i) => Arc::new(i),
             Err(e) => {
                 if let Some((admin, name)) = &pg {
@@ -643,20 +647,35 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     for (name, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {
-        let Some(t) = rt.block_on(Target::open(&backend))? else {
+        let Some(t) = rt.block_on(Target::open(&backend, true))? else {
             continue;
         };
         let r = rt.block_on(bulk(&t, bulk_n));
         rt.block_on(t.close());
         print_bulk(name, &r.with_context(|| format!("bulk {name}"))?, &b);
     }
-    for (name, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {
-        let Some(t) = rt.block_on(Target::open(&backend))? else {
+    // Each backend without and with group commit (Settings::group_commit), same run.
+    for (name, backend, group) in [
+        ("sqlite", Backend::Sqlite, false),
+        ("sqlite+gc", Backend::Sqlite, true),
+        ("pg", Backend::Postgres, false),
+        ("pg+gc", Backend::Postgres, true),
+    ] {
+        let Some(t) = rt.block_on(Target::open(&backend, group))? else {
             continue;
         };
         let r = http_load(&t, http_n, conc);
+        let stats = t.issuer.group_commit_stats();
         rt.block_on(t.close());
         print_http(name, &r.with_context(|| format!("http {name}"))?, &b, conc);
+        if group && stats.groups > 0 {
+            println!(
+                "             {name}: {} issuances in {} transactions ({:.1} per group)",
+                stats.jobs,
+                stats.groups,
+                stats.jobs as f64 / stats.groups as f64
+            );
+        }
     }
     println!(
         "targets (issue 5): bulk >= 20000 records/s into SQLite; HTTP >= 3000 durable \

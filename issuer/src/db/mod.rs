@@ -14,11 +14,16 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// SQLite pool size: one writer at a time plus readers beside it.
+pub const SQLITE_CONNECTIONS: u32 = 4;
+
 /// The configured database.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// Embedded SQLite file (development, single node). One writer connection: SQLite
-    /// serialises writers anyway, and a single connection avoids busy-upgrade failures.
+    /// Embedded SQLite file (development, single node). A few connections: WAL lets reads
+    /// (token checks, idempotency look-ups) run while a group commit writes. Every write
+    /// transaction starts with `BEGIN IMMEDIATE` (`BeginWrite`), so no read transaction is
+    /// ever upgraded (the busy-upgrade failure); writers queue on `busy_timeout`.
     Sqlite(SqlitePool),
     /// PostgreSQL (production, several replicas).
     Postgres(PgPool),
@@ -57,7 +62,7 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
             let pool = SqlitePoolOptions::new()
-                .max_connections(1)
+                .max_connections(SQLITE_CONNECTIONS)
                 .acquire_timeout(Duration::from_secs(60))
                 .connect_with(opts)
                 .await?;
