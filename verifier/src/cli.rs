@@ -3,7 +3,7 @@
 //! ```text
 //! vaxcert-verify [--trust-list FILE --anchor FILE] [--dccg FILE] [--dsc FILE]... [--revocations FILE]
 //!                [--state-dir DIR] [--grace DURATION] [--at TIME] [--policy none|venue|travel|FILE]
-//!                [--json] INPUT...
+//!                [--json] [--image-timeout DURATION] INPUT...
 //! vaxcert-verify inspect FILE [--anchor FILE] [--at TIME] [--grace DURATION]
 //! vaxcert-verify certlogic EXPR_OR_RULE.json DATA.json
 //! ```
@@ -29,7 +29,7 @@ use crate::output::{human_lines, json_line};
 use crate::policy::{Policy, SignedPolicyContext};
 use crate::revocation::RevocationData;
 use crate::verdict::{Outcome, Reason, Verdict};
-use crate::verify::{verify, verify_image, TrustContext, TrustData};
+use crate::verify::{verify, TrustContext, TrustData};
 
 /// Exit code of a usage or configuration error (and of any CANNOT_CHECK).
 pub const EXIT_USAGE: u8 = 2;
@@ -81,6 +81,10 @@ pub struct VerifyArgs {
     /// JSON Lines output, one object per pass.
     #[arg(long)]
     pub json: bool,
+    /// Longest time spent finding QR codes in one image; past it the image is
+    /// `IMAGE_INVALID` (crafted images can keep the QR detector busy for minutes).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub image_timeout: i64,
     /// Pass text, an image or text file, or `-` for text lines on stdin.
     #[arg(required = true, value_name = "INPUT", allow_hyphen_values = true)]
     pub inputs: Vec<String>,
@@ -472,7 +476,8 @@ fn run_verify(a: &VerifyArgs) -> u8 {
                 }
             }
             InputSource::File(path) => {
-                if let Err(m) = verify_file(path, &ctx, &policy, clock, &mut sink) {
+                let timeout = std::time::Duration::from_secs(a.image_timeout.max(1).unsigned_abs());
+                if let Err(m) = verify_file(path, &ctx, &policy, clock, timeout, &mut sink) {
                     eprintln!("error: {m}");
                     usage_error = true;
                 }
@@ -488,11 +493,33 @@ fn run_verify(a: &VerifyArgs) -> u8 {
     }
 }
 
+/// QR codes of an image, found on a worker thread that is abandoned after `timeout`
+/// (the decoder cannot be interrupted; an abandoned thread ends with the process).
+fn image_texts_bounded(
+    bytes: Vec<u8>,
+    limits: wallet_format::Limits,
+    timeout: std::time::Duration,
+) -> Result<Vec<String>, wallet_format::Error> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("qr-decode".into())
+        .spawn(move || {
+            // The receiver is gone only when the caller stopped waiting.
+            let _ = tx.send(wallet_format::qr::decode_image(&bytes, &limits));
+        });
+    if spawned.is_err() {
+        return Err(wallet_format::Error::ImageInvalid);
+    }
+    rx.recv_timeout(timeout)
+        .unwrap_or(Err(wallet_format::Error::ImageInvalid))
+}
+
 fn verify_file<W: Write>(
     path: &Path,
     ctx: &TrustContext,
     policy: &Policy,
     clock: OffsetDateTime,
+    image_timeout: std::time::Duration,
     sink: &mut Sink<W>,
 ) -> Result<(), String> {
     let mut file = std::fs::File::open(path)
@@ -511,7 +538,16 @@ fn verify_file<W: Write>(
         let max = ctx.limits.max_image_bytes as u64;
         let bytes = read_limited(path, max, "image").map_err(|m| m.to_string());
         let verdicts = match bytes {
-            Ok(b) => verify_image(&b, ctx, policy, clock),
+            Ok(b) => match image_texts_bounded(b, ctx.limits, image_timeout) {
+                Ok(texts) if !texts.is_empty() => texts
+                    .iter()
+                    .map(|t| verify(t, ctx, policy, clock))
+                    .collect(),
+                Ok(_) => vec![Verdict::undecoded(Reason::Format(
+                    wallet_format::Error::QrNotFound,
+                ))],
+                Err(e) => vec![Verdict::undecoded(Reason::Format(e))],
+            },
             Err(_) => vec![Verdict::undecoded(Reason::Format(
                 wallet_format::Error::InputTooLarge {
                     actual: usize::try_from(std::fs::metadata(path).map_or(0, |m| m.len()))

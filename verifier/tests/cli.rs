@@ -436,3 +436,46 @@ fn inspect_subcommand_shows_a_signed_list() {
     assert_eq!(v["verdict"], "CANNOT_CHECK");
     assert_eq!(v["code"], "TRUST_LIST_EXPIRED");
 }
+
+/// An image tiled with finder patterns keeps the QR detector busy for minutes (fuzz finding,
+/// spec/format.md §QR): the binary gives up after `--image-timeout` with `IMAGE_INVALID` and
+/// still checks the next input.
+#[test]
+fn an_image_crowded_with_finder_patterns_times_out_as_image_invalid() {
+    let s = setup();
+    // 7×7 finder patterns (1:1:3:1:1 both ways) every 9 pixels over 540×540 pixels.
+    let finder = |x: u32, y: u32| {
+        let (x, y) = (x % 9, y % 9);
+        if x > 6 || y > 6 {
+            return false;
+        }
+        let ring = x.min(y).min(6 - x).min(6 - y);
+        ring != 1
+    };
+    let img = image::GrayImage::from_fn(540, 540, |x, y| {
+        image::Luma([if finder(x, y) { 0 } else { 255 }])
+    });
+    let crowded = s.dir.path().join("crowded.png");
+    img.save(&crowded).unwrap();
+    let a = sign(
+        &claims(vaccination(2, 2, NOW - 30 * DAY)),
+        &s.pki.dsc.signer().unwrap(),
+    );
+    let out = bin()
+        .args(["--dsc", &s.dsc_path, "--at", NOW_TEXT, "--json"])
+        .args(["--image-timeout", "1s", crowded.to_str().unwrap(), &a])
+        .output()
+        .unwrap();
+    let codes: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(codes, ["IMAGE_INVALID", "OK"]);
+    assert_eq!(out.status.code(), Some(1));
+}
