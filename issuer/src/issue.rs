@@ -480,23 +480,34 @@ impl Issuer {
         self.group.stats()
     }
 
+    /// [`Issuer::issue_in_tx`] for a pending single issuance.
+    async fn issue_pending<C: Store>(
+        &self,
+        tx: &mut C,
+        j: &PendingIssue,
+        chain: &mut audit::Chain,
+    ) -> Result<Option<IssueOutcome>> {
+        self.issue_in_tx(
+            tx,
+            &j.input,
+            &j.hash,
+            &j.id_hash,
+            j.signed.clone(),
+            &j.signer,
+            chain,
+            &j.actor,
+            j.now,
+        )
+        .await
+    }
+
     /// One issuance in its own transaction. `None`: its record id was stored concurrently
     /// (nothing written; the caller answers as a retry).
     async fn write_one(&self, j: &PendingIssue) -> Result<Option<IssueOutcome>> {
         with_db!(&self.db, |p| {
             let mut tx = crate::db::BeginWrite::begin_write(p).await?;
             let r = self
-                .issue_in_tx(
-                    &mut *tx,
-                    &j.input,
-                    &j.hash,
-                    &j.id_hash,
-                    j.signed.clone(),
-                    &j.signer,
-                    &mut audit::Chain::default(),
-                    &j.actor,
-                    j.now,
-                )
+                .issue_pending(&mut *tx, j, &mut audit::Chain::default())
                 .await;
             match r {
                 Ok(Some(out)) => {
@@ -529,19 +540,7 @@ impl Issuer {
                     .execute(&mut *tx)
                     .await?;
                 let before = chain.clone();
-                let r = self
-                    .issue_in_tx(
-                        &mut *tx,
-                        &j.input,
-                        &j.hash,
-                        &j.id_hash,
-                        j.signed.clone(),
-                        &j.signer,
-                        &mut chain,
-                        &j.actor,
-                        j.now,
-                    )
-                    .await;
+                let r = self.issue_pending(&mut *tx, j, &mut chain).await;
                 if !matches!(r, Ok(Some(_))) {
                     sqlx::query("ROLLBACK TO SAVEPOINT single_issue")
                         .execute(&mut *tx)

@@ -48,6 +48,18 @@ both!(audit_log_chains_every_operation);
 both!(concurrent_replicas_keep_one_audit_chain_and_one_dose_per_record);
 both!(group_commit_answers_each_submission_as_if_alone);
 
+/// Stored doses and the audit chain's verdict.
+async fn doses_and_audit(h: &Harness) -> (i64, issuer::audit::Verdict) {
+    issuer::with_db!(&h.issuer.db, |p| {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doses")
+            .fetch_one(p)
+            .await
+            .unwrap();
+        let mut c = p.acquire().await.unwrap();
+        (n, issuer::audit::verify(&mut *c).await.unwrap())
+    })
+}
+
 mod scenarios {
     use super::*;
 
@@ -739,14 +751,7 @@ mod scenarios {
             }
         }
         assert_eq!(answers.len(), 30);
-        let (doses, verdict) = issuer::with_db!(&h.issuer.db, |p| {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doses")
-                .fetch_one(p)
-                .await
-                .unwrap();
-            let mut c = p.acquire().await.unwrap();
-            (n, issuer::audit::verify(&mut *c).await.unwrap())
-        });
+        let (doses, verdict) = doses_and_audit(h).await;
         assert_eq!(doses, 30);
         assert_eq!(verdict, issuer::audit::Verdict::Intact { entries: 30 });
         replicas[1].db.close().await;
@@ -800,14 +805,7 @@ mod scenarios {
             let expected_ok = if ok[0].0 == "2021-06-01" { 2 } else { 1 };
             assert_eq!(ok.len(), expected_ok, "{record}");
         }
-        let (doses, verdict) = issuer::with_db!(&h.issuer.db, |p| {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doses")
-                .fetch_one(p)
-                .await
-                .unwrap();
-            let mut c = p.acquire().await.unwrap();
-            (n, issuer::audit::verify(&mut *c).await.unwrap())
-        });
+        let (doses, verdict) = doses_and_audit(h).await;
         assert_eq!(doses, 20);
         assert!(matches!(verdict, issuer::audit::Verdict::Intact { .. }));
         let after = h.issuer.group_commit_stats();

@@ -29,7 +29,7 @@ use crate::output::{human_lines, json_line};
 use crate::policy::{Policy, SignedPolicyContext};
 use crate::revocation::RevocationData;
 use crate::verdict::{Outcome, Reason, Verdict};
-use crate::verify::{verify, TrustContext, TrustData};
+use crate::verify::{verify, verify_image_texts, TrustContext, TrustData};
 
 /// Exit code of a usage or configuration error (and of any CANNOT_CHECK).
 pub const EXIT_USAGE: u8 = 2;
@@ -538,16 +538,12 @@ fn verify_file<W: Write>(
         let max = ctx.limits.max_image_bytes as u64;
         let bytes = read_limited(path, max, "image").map_err(|m| m.to_string());
         let verdicts = match bytes {
-            Ok(b) => match image_texts_bounded(b, ctx.limits, image_timeout) {
-                Ok(texts) if !texts.is_empty() => texts
-                    .iter()
-                    .map(|t| verify(t, ctx, policy, clock))
-                    .collect(),
-                Ok(_) => vec![Verdict::undecoded(Reason::Format(
-                    wallet_format::Error::QrNotFound,
-                ))],
-                Err(e) => vec![Verdict::undecoded(Reason::Format(e))],
-            },
+            Ok(b) => verify_image_texts(
+                image_texts_bounded(b, ctx.limits, image_timeout),
+                ctx,
+                policy,
+                clock,
+            ),
             Err(_) => vec![Verdict::undecoded(Reason::Format(
                 wallet_format::Error::InputTooLarge {
                     actual: usize::try_from(std::fs::metadata(path).map_or(0, |m| m.len()))

@@ -48,4 +48,6 @@ pub use policy::{Policy, PolicyError, RulePolicy, SignedOrigin, SignedPolicyCont
 pub use revocation::RevocationData;
 pub use status::{Colour, Status};
 pub use verdict::{Check, Dose, FailedRule, Holder, Outcome, Reason, Verdict};
-pub use verify::{verify, verify_decoded, verify_image, TrustContext, TrustData};
+pub use verify::{
+    verify, verify_decoded, verify_image, verify_image_texts, TrustContext, TrustData,
+};

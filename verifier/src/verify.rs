@@ -153,7 +153,24 @@ pub fn verify_image(
     policy: &Policy,
     clock: OffsetDateTime,
 ) -> Vec<Verdict> {
-    match wallet_format::qr::decode_image(bytes, &ctx.limits) {
+    verify_image_texts(
+        wallet_format::qr::decode_image(bytes, &ctx.limits),
+        ctx,
+        policy,
+        clock,
+    )
+}
+
+/// Verdicts for the outcome of QR detection on one image (shared by [`verify_image`] and the
+/// binary's time-bounded image path): every text found, `QR_NOT_FOUND` for none, or the
+/// detection error.
+pub fn verify_image_texts(
+    found: Result<Vec<String>, wallet_format::Error>,
+    ctx: &TrustContext,
+    policy: &Policy,
+    clock: OffsetDateTime,
+) -> Vec<Verdict> {
+    match found {
         Ok(texts) if !texts.is_empty() => texts
             .iter()
             .map(|t| verify(t, ctx, policy, clock))

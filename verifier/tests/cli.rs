@@ -58,6 +58,20 @@ fn run_with_stdin(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
 
 const NOW_TEXT: &str = "2024-03-10T12:00:00Z";
 
+/// The `code` of every JSON line of the binary's stdout, in order.
+fn json_codes(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn batch_mode_gives_ten_thousand_verdicts_in_input_order() {
     let s = setup();
@@ -286,16 +300,7 @@ fn reads_image_files_and_text_files() {
         ])
         .output()
         .unwrap();
-    let codes: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["code"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let codes = json_codes(&out.stdout);
     assert_eq!(codes, ["OK", "QR_NOT_FOUND", "OK", "OK", "PREFIX_INVALID"]);
     assert_eq!(out.status.code(), Some(1));
 }
@@ -466,16 +471,7 @@ fn an_image_crowded_with_finder_patterns_times_out_as_image_invalid() {
         .args(["--image-timeout", "1s", crowded.to_str().unwrap(), &a])
         .output()
         .unwrap();
-    let codes: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["code"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let codes = json_codes(&out.stdout);
     assert_eq!(codes, ["IMAGE_INVALID", "OK"]);
     assert_eq!(out.status.code(), Some(1));
 }
