@@ -13,10 +13,10 @@ use verifier::{verify, Policy, TrustContext};
 
 #[test]
 fn library_reproduces_every_dgc_testdata_vector() {
-    let root = testdata_root(&vaxcert_tests::shared_dir());
+    let root = testdata_root(&test_support::shared_dir());
     let vectors = load_vectors(&root);
     assert!(vectors.len() >= 400, "only {} vectors found", vectors.len());
-    let devs = deviations(&vaxcert_tests::workspace_root(), &root);
+    let devs = deviations(&test_support::workspace_root(), &root);
     let none = Policy::none();
     let schema = Policy::from_rule_set_json("schema-only", SCHEMA_ONLY_RULES).unwrap();
     let mut tally = Tally::default();

@@ -306,11 +306,20 @@ impl Dsc {
         })
     }
 
-    /// Parse the first `CERTIFICATE` block of a PEM text.
+    /// Parse the first `CERTIFICATE` block of a PEM text (RFC 7468; text around the blocks, as
+    /// `openssl x509 -text` writes it, is ignored).
     pub fn from_pem(text: &str) -> Result<Dsc, Error> {
-        let der = wallet_format::signing::pem_to_der(text, "CERTIFICATE")
+        let blocks = pem::parse_many(text).map_err(|_| Error::DscInvalid("pem invalid"))?;
+        let block = blocks
+            .iter()
+            .find(|b| b.tag() == "CERTIFICATE")
             .ok_or(Error::DscInvalid("no pem certificate block"))?;
-        Dsc::from_der(&der)
+        Dsc::from_der(block.contents())
+    }
+
+    /// The certificate as a PEM `CERTIFICATE` block.
+    pub fn to_pem(&self) -> String {
+        certificate_pem(&self.der)
     }
 
     /// Parse PEM, raw DER, or base64 DER (the dgc-testdata `CERTIFICATE` form), whichever it is.
@@ -399,4 +408,10 @@ impl Dsc {
     pub fn verify_issued_by(&self, issuer: &Dsc) -> Result<(), Error> {
         crate::pki::verify_issued_by(&self.der, issuer.der())
     }
+}
+
+/// DER certificate bytes as a PEM `CERTIFICATE` block (64-column lines, `\n` line ends).
+pub fn certificate_pem(der: &[u8]) -> String {
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new("CERTIFICATE", der), config)
 }

@@ -49,7 +49,7 @@ impl CertifiedKey {
 
     /// The certificate as PEM.
     pub fn cert_pem(&self) -> String {
-        wallet_format::signing::der_to_pem(&self.cert_der, "CERTIFICATE")
+        crate::dsc::certificate_pem(&self.cert_der)
     }
 }
 

@@ -5,22 +5,11 @@ mod common;
 
 use base64::Engine;
 use common::*;
+use test_support::shared_dir;
 use trust_list::dsc::time_valid;
 use trust_list::pki::{self, CertSpec};
 use trust_list::{Dsc, TrustSource, TrustedKey};
 use wallet_format::{Algorithm, CertificateType};
-
-fn shared_dir() -> std::path::PathBuf {
-    let dir = std::env::var("VAXCERT_SHARED")
-        .map(Into::into)
-        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    assert!(
-        dir.join("conformance").exists(),
-        "shared data missing at {}",
-        dir.display()
-    );
-    dir
-}
 
 fn vector_cert(rel: &str) -> Dsc {
     let path = shared_dir().join("conformance/dgc-testdata").join(rel);
@@ -197,6 +186,26 @@ fn parses_pem_der_and_base64_forms_alike() {
         Dsc::from_der(&der[..der.len() - 3]).unwrap_err().code(),
         "DSC_INVALID"
     );
+}
+
+#[test]
+fn reads_the_certificate_block_of_a_pem_bundle_with_text_and_crlf_around_it() {
+    let p = Pki::new(Algorithm::Es256);
+    let pem = p.dsc.cert_pem();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(pem.ends_with("-----END CERTIFICATE-----\n"));
+    assert!(pem.lines().all(|l| l.len() <= 64));
+    assert_eq!(Dsc::from_pem(&pem).unwrap().to_pem(), pem);
+    let key = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n";
+    let bundle = format!("Subject: VN DSC 1\r\n{key}{}", pem.replace('\n', "\r\n"));
+    assert_eq!(Dsc::from_pem(&bundle).unwrap().der(), &p.dsc.cert_der[..]);
+    for bad in [
+        key,
+        "",
+        "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+    ] {
+        assert_eq!(Dsc::from_pem(bad).unwrap_err().code(), "DSC_INVALID");
+    }
 }
 
 #[test]

@@ -6,22 +6,11 @@ mod common;
 
 use base64::Engine;
 use common::*;
+use test_support::shared_dir;
 use trust_list::gateway::{self, GatewayEntry, GatewayTrust};
 use trust_list::pki::{self, CertSpec};
 use trust_list::{Limits, TrustStore};
 use wallet_format::{Algorithm, CertificateType};
-
-fn shared_dir() -> std::path::PathBuf {
-    let dir = std::env::var("VAXCERT_SHARED")
-        .map(Into::into)
-        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    assert!(
-        dir.join("conformance").exists(),
-        "shared data missing at {}",
-        dir.display()
-    );
-    dir
-}
 
 fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -223,7 +212,7 @@ fn trusts_dscs_only_when_they_chain_to_a_csca_of_their_country() {
     let import = gateway::import_entries(&entries).unwrap();
     assert_eq!(import.trust, GatewayTrust::ChainedToCsca);
     assert_eq!(import.dscs, vec![vn.dsc.cert().unwrap()]);
-    let codes: Vec<String> = import.rejected.iter().map(|r| r.reason.code()).collect();
+    let codes: Vec<&str> = import.rejected.iter().map(|r| r.reason.code()).collect();
     assert_eq!(
         codes,
         [

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use test_support::rules::vn_venue_json;
 use trust_list::inspect::{inspect, SignatureVerdict};
 use trust_list::list::VerifyOptions;
 use trust_list::pki::{self, CertSpec};
@@ -13,13 +14,6 @@ use trust_list::rules::{self, looks_like_envelope, verify_rule_set, SignedRuleSe
 use trust_list::state::rule_set_key;
 use trust_list::{Freshness, TrustState};
 use wallet_format::Algorithm;
-
-fn vn_venue_json() -> String {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../certlogic/rules/vn-venue.json");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shipped rule set {} missing: {e}", path.display()))
-}
 
 fn rule_set(name: &str, sequence: u64, issued_at: i64, valid_until: i64) -> SignedRuleSet {
     SignedRuleSet {
