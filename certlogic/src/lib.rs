@@ -29,19 +29,19 @@
 //! Design notes, supported operations, limits and error codes: `spec/certlogic.md`.
 //! The VN rule sets: `spec/rules.md`.
 
-mod author;
 mod datetime;
 mod error;
 mod eval;
+mod json;
 mod limits;
 mod rule;
 mod validate;
 mod value;
 mod valuesets;
 
-pub use author::run_author_command;
 pub use error::{CertLogicError, EvalErrorKind, LimitKind, RuleErrorKind};
 pub use eval::{evaluate, evaluate_with_limits};
+pub use json::parse_json;
 pub use limits::Limits;
 pub use rule::{
     CertificateType, Description, ExternalParameters, FailedRule, Rule, RuleReport, RuleSet,

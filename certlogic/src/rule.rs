@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::author::parse_json;
+use crate::json::parse_json;
 use crate::error::{CertLogicError, RuleErrorKind};
 use crate::eval::evaluate_in_context;
 use crate::value::{Composite, Truth, Val};

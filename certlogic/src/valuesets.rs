@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::author::parse_json;
+use crate::json::parse_json;
 use crate::error::{CertLogicError, RuleErrorKind};
 use crate::Limits;
 

@@ -67,7 +67,7 @@ fn rejects_100k_nested_negations_from_text() {
         "]}".repeat(100_000)
     );
     // serde_json's own parser depth limit (128) fires first.
-    let e = certlogic::run_author_command(&text, "{}").unwrap_err();
+    let e = certlogic::parse_json(&text, &Limits::DEFAULT).unwrap_err();
     assert_eq!(e.code(), "CERTLOGIC_INVALID_JSON");
     let e = certlogic::RuleSet::from_json(&format!(r#"[{{"Logic": {text}}}]"#)).unwrap_err();
     assert_eq!(e.code(), "CERTLOGIC_INVALID_JSON");
@@ -236,10 +236,10 @@ fn rejects_type_mismatches_at_evaluation() {
 }
 
 #[test]
-fn rejects_oversized_author_input() {
+fn rejects_oversized_json_input() {
     let big = format!("[{}1]", "1,".repeat(Limits::DEFAULT.max_input_bytes / 2));
     assert_eq!(
-        certlogic::run_author_command(&big, "{}")
+        certlogic::parse_json(&big, &Limits::DEFAULT)
             .unwrap_err()
             .code(),
         "CERTLOGIC_LIMIT_EXCEEDED"

@@ -1,5 +1,6 @@
 //! The shipped VN rule sets over generated DCC payloads, at the edges of every window, plus
-//! rule-set loading, version selection and the rule-author command.
+//! rule-set loading and version selection. (The rule-author command is tested through the
+//! binary that has it: `verifier/tests/cli.rs`.)
 #![allow(clippy::unwrap_used)]
 
 use certlogic::{CertificateType, ExternalParameters, RuleReport, RuleSet};
@@ -247,6 +248,69 @@ fn rejects_travel_complete_primary_after_day_270() {
     assert_fail(&travel(), &single, "2024-10-07T00:00:00Z", "VR-VN-0013");
 }
 
+/// VR-VN-0013 alone over a payload: `true` when the primary-series limit passes.
+fn primary_series_limit(payload: &Value, clock: &str) -> Value {
+    let rule = travel()
+        .rules()
+        .find(|r| r.identifier == "VR-VN-0013")
+        .unwrap()
+        .clone();
+    assert_eq!(rule.version, "1.1.0", "the product-aware version");
+    let data = json!({"payload": payload,
+        "external": ExternalParameters::new(t(clock)).to_json()});
+    certlogic::evaluate(&rule.logic, &data).unwrap()
+}
+
+#[test]
+fn rejects_travel_primary_series_by_the_products_schedule_after_day_270() {
+    // Day 271 after 2024-01-10. Complete primary series (limited): Jcovden 1/1, Convidecia 1/1,
+    // two-dose products 1/1 (after recovery) and 2/2, unknown products 2/2, Abdala 3/3.
+    for (dn, mp) in [
+        (1, "EU/1/20/1525"),
+        (1, "Convidecia"),
+        (1, "EU/1/20/1528"),
+        (2, "EU/1/20/1528"),
+        (2, "Covishield"),
+        (2, "EU/1/22/1709"),
+        (3, "Abdala"),
+    ] {
+        let p = vacc(dn, dn, "2024-01-10", mp);
+        assert_eq!(
+            primary_series_limit(&p, "2024-10-06T23:59:59Z"),
+            json!(true),
+            "{mp} {dn}/{dn}"
+        );
+        assert_eq!(
+            primary_series_limit(&p, "2024-10-07T00:00:00Z"),
+            json!(false),
+            "{mp} {dn}/{dn}"
+        );
+    }
+}
+
+#[test]
+fn accepts_travel_booster_by_the_products_schedule_without_limit() {
+    // Boosters: Jcovden 2/2, Convidecia 2/2, two-dose 3/3, Abdala 4/4, unknown 3/3, any dn > sd.
+    for (dn, sd, mp) in [
+        (2, 2, "EU/1/20/1525"),
+        (2, 2, "Convidecia"),
+        (3, 3, "EU/1/21/1618"),
+        (4, 4, "Abdala"),
+        (3, 3, "EU/1/22/1709"),
+        (2, 1, "EU/1/20/1525"),
+    ] {
+        let p = vacc(dn, sd, "2024-01-10", mp);
+        assert_eq!(
+            primary_series_limit(&p, "2025-06-01T00:00:00Z"),
+            json!(true),
+            "{mp} {dn}/{sd}"
+        );
+    }
+    // Through the whole set: a Jcovden 2/2 travels after day 270.
+    let p = vacc(2, 2, "2024-01-10", "EU/1/20/1525");
+    assert_pass(&travel(), &p, "2025-06-01T00:00:00Z");
+}
+
 #[test]
 fn accepts_travel_booster_without_270_day_limit() {
     for (dn, sd) in [(3, 3), (3, 2), (2, 1), (4, 4)] {
@@ -455,55 +519,4 @@ fn rejects_invalid_rule_documents_with_typed_errors() {
     assert_eq!(kind(json!({"Identifier": "x"})), K::Shape);
     let e = RuleSet::from_bytes(&[0xff, 0xfe]).unwrap_err();
     assert_eq!(e.code(), "CERTLOGIC_INVALID_JSON");
-}
-
-// ---------------------------------------------------------------- rule-author command
-
-#[test]
-fn accepts_author_command_with_rule_file_and_bare_expression() {
-    let ext = ExternalParameters::new(t("2024-03-01T10:00:00Z")).to_json();
-    let data = json!({"payload": vacc(2, 2, "2024-01-10", "EU/1/20/1528"), "external": ext});
-    let rule_text = rule("1.0.0", "2024-01-01T00:00:00Z", "2030-01-01T00:00:00Z", 14).to_string();
-    let v = certlogic::run_author_command(&rule_text, &data.to_string()).unwrap();
-    assert_eq!(v, json!(true));
-    let v = certlogic::run_author_command(
-        r#"{"plusTime": [{"var": "payload.v.0.dt"}, 14, "day"]}"#,
-        &data.to_string(),
-    )
-    .unwrap();
-    assert_eq!(v, json!("2024-01-24T00:00:00.000Z"));
-    // Every shipped rule runs through the author command too.
-    let applicable = [CertificateType::General, CertificateType::Vaccination];
-    for r in travel()
-        .rules()
-        .filter(|r| applicable.contains(&r.certificate_type))
-    {
-        let text = serde_json::to_string(r).unwrap();
-        assert_eq!(
-            certlogic::run_author_command(&text, &data.to_string()).unwrap(),
-            json!(true),
-            "{}",
-            r.identifier
-        );
-    }
-}
-
-#[test]
-fn rejects_author_command_input_errors() {
-    let code = |e: &str, d: &str| certlogic::run_author_command(e, d).unwrap_err().code();
-    assert_eq!(code(r#"{"var": "x"#, "{}"), "CERTLOGIC_INVALID_JSON");
-    assert_eq!(code(r#"{"var": "x"}"#, "nope"), "CERTLOGIC_INVALID_JSON");
-    assert_eq!(code(r#"{"fly": [1]}"#, "{}"), "CERTLOGIC_UNKNOWN_OPERATOR");
-    assert_eq!(
-        code(r#"{"Logic": {"if": [true, 1]}}"#, "{}"),
-        "CERTLOGIC_INVALID_EXPRESSION"
-    );
-    assert_eq!(
-        code(r#"{"!": [1.5]}"#, "{}"),
-        "CERTLOGIC_INVALID_EXPRESSION"
-    );
-    assert_eq!(
-        code(r#"{"!": [{"var": "x"}]}"#, r#"{"x": 1.5}"#),
-        "CERTLOGIC_EVALUATION_ERROR"
-    );
 }

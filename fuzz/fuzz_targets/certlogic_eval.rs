@@ -1,6 +1,6 @@
 //! CertLogic on arbitrary input: the bytes are split at the first NUL into (rule JSON, data
-//! JSON) (no NUL: data `{}`). Covered: the rule-author command (bare expression or rule
-//! document, validated then evaluated), `validate`, and loading the text as a rule set and
+//! JSON) (no NUL: data `{}`). Covered: what the rule-author command does (bare expression or
+//! rule document, validated then evaluated), `validate`, and loading the text as a rule set and
 //! evaluating it over the data as a DCC payload. Must not panic or recurse unboundedly.
 #![no_main]
 
@@ -14,7 +14,15 @@ fuzz_target!(|data: &[u8]| {
     let rule = String::from_utf8_lossy(rule);
     let payload = String::from_utf8_lossy(payload);
 
-    let _ = certlogic::run_author_command(&rule, &payload);
+    // What `vaxcert-verify certlogic` does: bounded parse, take a rule's Logic, evaluate.
+    let limits = certlogic::Limits::DEFAULT;
+    if let (Ok(expr), Ok(data)) = (
+        certlogic::parse_json(&rule, &limits),
+        certlogic::parse_json(&payload, &limits),
+    ) {
+        let logic = expr.get("Logic").unwrap_or(&expr);
+        let _ = certlogic::evaluate_with_limits(logic, &data, &limits);
+    }
     if let Ok(expr) = serde_json::from_str::<serde_json::Value>(&rule) {
         let _ = certlogic::validate(&expr);
     }

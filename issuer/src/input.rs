@@ -255,8 +255,12 @@ fn dose_from(
     let dose_number = f.req_int("dose_number", 1, 9);
     let series_total = f.req_int("series_total", 1, 9);
     if dose_number > 0 && series_total > 0 {
-        match valuesets::primary_series(&product) {
-            Some(n) if dose_number <= n && series_total != n => f.push(
+        // The product's schedule (wallet_format::status, spec/format.md §Vaccination status).
+        // One dose recorded 1/1 completes any series: the single dose after recovery that EU
+        // rules allow.
+        let after_recovery = dose_number == 1 && series_total == 1;
+        match wallet_format::status::primary_series(&product).map(i64::from) {
+            Some(n) if dose_number <= n && series_total != n && !after_recovery => f.push(
                 "series_total",
                 "does not match the product's primary series",
             ),
@@ -421,6 +425,32 @@ mod tests {
         );
         v["dose_number"] = json!(3);
         assert!(parse_submission(&v, NOW).is_ok(), "3/3 booster");
+        v["dose_number"] = json!(2);
+        v["series_total"] = json!(1);
+        assert_eq!(
+            fields(parse_submission(&v, NOW).unwrap_err()),
+            vec!["series_total"],
+            "2/1 of a two-dose product"
+        );
+    }
+
+    #[test]
+    fn accepts_one_dose_after_recovery_of_a_two_dose_product() {
+        let mut v = good();
+        v["series_total"] = json!(1);
+        assert!(parse_submission(&v, NOW).is_ok(), "1/1 Comirnaty");
+    }
+
+    #[test]
+    fn accepts_the_three_dose_primary_series_of_abdala() {
+        let mut v = good();
+        v["product"] = json!("Abdala");
+        v["manufacturer"] = json!("CIGB");
+        for (dn, sd, ok) in [(2, 3, true), (3, 3, true), (4, 4, true), (2, 2, false)] {
+            v["dose_number"] = json!(dn);
+            v["series_total"] = json!(sd);
+            assert_eq!(parse_submission(&v, NOW).is_ok(), ok, "Abdala {dn}/{sd}");
+        }
     }
 
     #[test]

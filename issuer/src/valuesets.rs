@@ -1,5 +1,5 @@
 //! The EU DCC value sets the issuer checks codes against (vendored in `issuer/valuesets/`,
-//! see its README), plus the primary-series length of the products we know.
+//! see its README).
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -41,19 +41,6 @@ pub fn get() -> &'static ValueSets {
 
 /// COVID-19 disease code (`tg`).
 pub const COVID19: &str = "840539006";
-
-/// Doses in the primary series of a product, where the product has a fixed schedule
-/// (EMA authorisations; `None` = unknown, the site's series total is trusted).
-pub fn primary_series(product: &str) -> Option<i64> {
-    match product {
-        "EU/1/20/1525" => Some(1), // Jcovden (Janssen)
-        "EU/1/20/1528" | "EU/1/20/1507" | "EU/1/21/1529" => Some(2), // Comirnaty, Spikevax, Vaxzevria
-        "EU/1/21/1618" => Some(2),                                   // Nuvaxovid
-        "Sputnik-V" | "BBIBP-CorV" | "CoronaVac" | "Covaxin" => Some(2),
-        "Hayat-Vax" | "Abdala" | "Soberana-02" => None,
-        _ => None,
-    }
-}
 
 #[cfg(test)]
 mod tests {

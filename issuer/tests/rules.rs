@@ -152,7 +152,7 @@ async fn signs_rules_the_verifier_applies_and_a_resign_replaces_them(backend: Ba
     assert_eq!((origin.name.as_str(), origin.sequence), ("vn-venue", 1));
     assert_eq!(
         origin.signer,
-        Dsc::from_der(&h.issuer.keys.list_signer.cert_der)
+        Dsc::from_der(&h.issuer.keys().list_signer.cert_der)
             .unwrap()
             .subject()
     );
@@ -197,7 +197,7 @@ async fn signs_rules_the_verifier_applies_and_a_resign_replaces_them(backend: Ba
     assert_eq!(err.code(), "RULE_SET_ROLLBACK");
 
     // Each signing is in the audit chain.
-    let verdict = with_db!(&h.issuer.db, |p| {
+    let verdict = with_db!(&h.issuer.db(), |p| {
         let mut c = p.acquire().await.unwrap();
         issuer::audit::verify(&mut *c).await.unwrap()
     });
@@ -305,7 +305,7 @@ async fn two_replicas_signing_at_once_publish_distinct_sequences(backend: Backen
     }
     seqs.sort_unstable();
     assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
-    other.db.close().await;
+    other.db().close().await;
     h.cleanup().await;
 }
 
@@ -490,35 +490,50 @@ fn rules_sign_cli_refuses_invalid_json_signs_valid_sets_and_keys_export_writes_t
     assert_eq!(p.signed().unwrap().sequence, 2);
 }
 
-/// The verifier's command line (`verifier::cli::run`, which `vaxcert-verify`'s `main` calls
-/// with its arguments) over the files `keys export` writes: the exported signed venue rules are
-/// accepted against the exported anchor and applied to a certificate the issuer signed; after a
-/// stricter `vn-venue` is signed, a fresh export makes the same certificate INVALID.
+/// `vaxcert-verify`, built once per test process by cargo (`escargot`: `cargo build -p verifier
+/// --bin vaxcert-verify`, release when this test is, in the workspace target dir; the path is
+/// read from cargo's JSON messages). Another package's binary has no `CARGO_BIN_EXE_*` here, and the verifier
+/// library no longer exports its command line.
+fn vaxcert_verify() -> &'static Path {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        escargot::CargoBuild::new()
+            .package("verifier")
+            .bin("vaxcert-verify")
+            .current_release()
+            .run()
+            .unwrap()
+            .path()
+            .to_path_buf()
+    })
+}
+
+/// The verifier's binary over the files `keys export` writes: the exported signed venue rules
+/// are accepted against the exported anchor and applied to a certificate the issuer signed;
+/// after a stricter `vn-venue` is signed, a fresh export makes the same certificate INVALID.
 #[tokio::test]
 async fn vaxcert_verify_accepts_the_exported_signed_policy_and_applies_it() {
     let h = Harness::new(Backend::Sqlite).await.unwrap();
     let hc1 = issue_complete(&h).await;
     let state_dir = h.dir.path().join("verifier-state");
     std::fs::create_dir_all(&state_dir).unwrap();
+    let bin = vaxcert_verify();
     let run = |dir: &Path| {
-        let f = |n: &str| dir.join(n).into_os_string();
-        verifier::cli::run(vec![
-            "vaxcert-verify".into(),
-            "--trust-list".into(),
-            f("trust-list.cose"),
-            "--anchor".into(),
-            f("anchor.pem"),
-            "--revocations".into(),
-            f("revocations.cose"),
-            "--policy".into(),
-            f("rules-vn-venue.cose"),
-            "--state-dir".into(),
-            state_dir.clone().into_os_string(),
-            "--at".into(),
-            "2025-06-01T00:00:05Z".into(),
-            "--json".into(),
-            hc1.clone().into(),
-        ])
+        let out = Command::new(bin)
+            .arg("--trust-list")
+            .arg(dir.join("trust-list.cose"))
+            .arg("--anchor")
+            .arg(dir.join("anchor.pem"))
+            .arg("--revocations")
+            .arg(dir.join("revocations.cose"))
+            .arg("--policy")
+            .arg(dir.join("rules-vn-venue.cose"))
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .args(["--at", "2025-06-01T00:00:05Z", "--json", &hc1])
+            .output()
+            .unwrap();
+        out.status.code().unwrap()
     };
     let first = h.dir.path().join("export-1");
     let files = h.issuer.export(&first, T0).await.unwrap();

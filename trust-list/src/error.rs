@@ -24,14 +24,6 @@ impl ListKind {
             ListKind::RuleSet => "rule-set",
         }
     }
-
-    fn prefix(self) -> &'static str {
-        match self {
-            ListKind::TrustList => "TRUST_LIST",
-            ListKind::RevocationList => "REVOCATION_LIST",
-            ListKind::RuleSet => "RULE_SET",
-        }
-    }
 }
 
 impl fmt::Display for ListKind {
@@ -89,7 +81,7 @@ impl fmt::Display for TimeFailure {
 }
 
 /// Errors of the trust-list crate.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A certificate could not be parsed (`DSC_INVALID`).
@@ -170,25 +162,87 @@ pub enum Error {
 }
 
 impl Error {
-    /// Stable machine code (SCREAMING_SNAKE).
-    pub fn code(&self) -> String {
+    /// Stable machine code (SCREAMING_SNAKE), `&'static str` as in every vaxcert library.
+    pub fn code(&self) -> &'static str {
+        use ListKind::{RevocationList as R, RuleSet as S, TrustList as T};
         match self {
-            Error::DscInvalid(_) => "DSC_INVALID".into(),
-            Error::ChainInvalid(_) => "CERT_CHAIN_INVALID".into(),
-            Error::Time(t) => t.code().into(),
-            Error::KeyUsageMismatch => "KEY_USAGE_MISMATCH".into(),
-            Error::Malformed(k, _) => format!("{}_MALFORMED", k.prefix()),
-            Error::TooLarge(k, _) => format!("{}_TOO_LARGE", k.prefix()),
-            Error::SignatureInvalid(k) => format!("{}_SIGNATURE_INVALID", k.prefix()),
-            Error::UnknownSigner(k, _) => format!("{}_UNKNOWN_SIGNER", k.prefix()),
-            Error::Rollback { kind, .. } => format!("{}_ROLLBACK", kind.prefix()),
-            Error::Expired { kind, .. } => format!("{}_EXPIRED", kind.prefix()),
-            Error::DeltaBaseMismatch { .. } => "REVOCATION_LIST_DELTA_BASE_MISMATCH".into(),
-            Error::GatewayMalformed(_) => "GATEWAY_LIST_MALFORMED".into(),
-            Error::Pki(_) => "PKI_FAILED".into(),
-            Error::StateIo(_) => "TRUST_STATE_IO".into(),
-            Error::StateMalformed => "TRUST_STATE_MALFORMED".into(),
-            Error::Format(e) => e.code().into(),
+            Error::DscInvalid(_) => "DSC_INVALID",
+            Error::ChainInvalid(_) => "CERT_CHAIN_INVALID",
+            Error::Time(t) => t.code(),
+            Error::KeyUsageMismatch => "KEY_USAGE_MISMATCH",
+            Error::Malformed(k, _) => match k {
+                T => "TRUST_LIST_MALFORMED",
+                R => "REVOCATION_LIST_MALFORMED",
+                S => "RULE_SET_MALFORMED",
+            },
+            Error::TooLarge(k, _) => match k {
+                T => "TRUST_LIST_TOO_LARGE",
+                R => "REVOCATION_LIST_TOO_LARGE",
+                S => "RULE_SET_TOO_LARGE",
+            },
+            Error::SignatureInvalid(k) => match k {
+                T => "TRUST_LIST_SIGNATURE_INVALID",
+                R => "REVOCATION_LIST_SIGNATURE_INVALID",
+                S => "RULE_SET_SIGNATURE_INVALID",
+            },
+            Error::UnknownSigner(k, _) => match k {
+                T => "TRUST_LIST_UNKNOWN_SIGNER",
+                R => "REVOCATION_LIST_UNKNOWN_SIGNER",
+                S => "RULE_SET_UNKNOWN_SIGNER",
+            },
+            Error::Rollback { kind, .. } => match kind {
+                T => "TRUST_LIST_ROLLBACK",
+                R => "REVOCATION_LIST_ROLLBACK",
+                S => "RULE_SET_ROLLBACK",
+            },
+            Error::Expired { kind, .. } => match kind {
+                T => "TRUST_LIST_EXPIRED",
+                R => "REVOCATION_LIST_EXPIRED",
+                S => "RULE_SET_EXPIRED",
+            },
+            Error::DeltaBaseMismatch { .. } => "REVOCATION_LIST_DELTA_BASE_MISMATCH",
+            Error::GatewayMalformed(_) => "GATEWAY_LIST_MALFORMED",
+            Error::Pki(_) => "PKI_FAILED",
+            Error::StateIo(_) => "TRUST_STATE_IO",
+            Error::StateMalformed => "TRUST_STATE_MALFORMED",
+            Error::Format(e) => e.code(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_codes_carry_the_kinds_prefix() {
+        for (kind, prefix) in [
+            (ListKind::TrustList, "TRUST_LIST_"),
+            (ListKind::RevocationList, "REVOCATION_LIST_"),
+            (ListKind::RuleSet, "RULE_SET_"),
+        ] {
+            for e in [
+                Error::Malformed(kind, "x"),
+                Error::TooLarge(kind, "x"),
+                Error::SignatureInvalid(kind),
+                Error::UnknownSigner(kind, "x"),
+                Error::Rollback {
+                    kind,
+                    held: 2,
+                    held_issued_at: 0,
+                    got: 1,
+                    got_issued_at: 0,
+                },
+                Error::Expired {
+                    kind,
+                    valid_until: 0,
+                    grace: 0,
+                    clock: 1,
+                },
+            ] {
+                assert!(e.code().starts_with(prefix), "{e:?}: {}", e.code());
+                assert_eq!(e.clone(), e);
+            }
         }
     }
 }

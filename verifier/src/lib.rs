@@ -1,6 +1,8 @@
 //! Offline verifier for EU DCC / HCERT passes (spec/verifier.md): one call takes the scanned
 //! text (or image bytes), the trust data, a policy and a clock, and returns a [`Verdict`].
-//! No global state, no network, no system clock (the clock is a parameter).
+//! No global state, no network, no system clock (the clock is a parameter). The
+//! `vaxcert-verify` binary (`src/bin/vaxcert-verify/`, feature `cli`, on by default) is a shell
+//! over this library; build with `default-features = false` for the library without clap or rayon.
 //!
 //! ```
 //! use verifier::{verify, Outcome, Policy, TrustContext};
@@ -35,9 +37,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod cli;
-pub mod input;
-pub mod output;
 pub mod policy;
 pub mod revocation;
 pub mod status;

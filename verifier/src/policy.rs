@@ -152,12 +152,12 @@ pub enum PolicyError {
 
 impl PolicyError {
     /// Stable machine code.
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> &'static str {
         match self {
-            PolicyError::Unreadable => "POLICY_UNREADABLE".into(),
-            PolicyError::TooLarge => "POLICY_TOO_LARGE".into(),
-            PolicyError::Rules(e) => e.code().to_string(),
-            PolicyError::AnchorRequired => "POLICY_ANCHOR_REQUIRED".into(),
+            PolicyError::Unreadable => "POLICY_UNREADABLE",
+            PolicyError::TooLarge => "POLICY_TOO_LARGE",
+            PolicyError::Rules(e) => e.code(),
+            PolicyError::AnchorRequired => "POLICY_ANCHOR_REQUIRED",
             PolicyError::Signed(e) => e.code(),
         }
     }

@@ -7,7 +7,6 @@ use trust_list::{ListKind, RevocationList};
 use wallet_format::Decoded;
 
 use crate::verdict::Reason;
-use crate::verify::clone_error;
 
 /// The revocation part of a [`crate::TrustContext`].
 #[derive(Debug, Default)]
@@ -29,9 +28,7 @@ impl RevocationData {
     pub fn check(&self, decoded: &Decoded, clock: i64, grace: i64) -> Result<(), Reason> {
         let list = match self {
             RevocationData::NotConfigured => return Ok(()),
-            RevocationData::Unusable(e) => {
-                return Err(Reason::RevocationListUnusable(clone_error(e)))
-            }
+            RevocationData::Unusable(e) => return Err(Reason::RevocationListUnusable(e.clone())),
             RevocationData::Loaded(list) => list,
         };
         trust_list::envelope::check_expiry(

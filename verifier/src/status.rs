@@ -1,5 +1,8 @@
-//! The status staff read at a glance (spec/verifier.md §Status table).
+//! The status staff read at a glance (spec/verifier.md §Status table). The vaccination rows are
+//! the product-aware rule of `wallet_format::status` (spec/format.md §Vaccination status), the
+//! same rule the issuer prints on the citizen's page.
 
+use wallet_format::status::{StatusColour, VaccinationStatus};
 use wallet_format::Dcc;
 
 /// SNOMED CT code of a negative test result ("not detected").
@@ -8,12 +11,8 @@ pub const TEST_RESULT_NEGATIVE: &str = "260415000";
 /// What a valid certificate shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
-    /// Vaccination with `dn < sd`.
-    Partial,
-    /// Vaccination with `dn > sd`, or `dn = sd ≥ 3`.
-    Booster,
-    /// Vaccination with `dn = sd` (below 3).
-    Complete,
+    /// A vaccination: partial, complete or booster, by [`wallet_format::vaccination_status`].
+    Vaccination(VaccinationStatus),
     /// A negative test.
     Tested,
     /// A recovery certificate.
@@ -21,12 +20,11 @@ pub enum Status {
 }
 
 impl Status {
-    /// The status word of the JSON contract (`partial`, `booster`, ...).
+    /// The status word of the JSON contract (`partial`, `complete`, `booster`, `tested`,
+    /// `recovered`).
     pub fn name(self) -> &'static str {
         match self {
-            Status::Partial => "partial",
-            Status::Booster => "booster",
-            Status::Complete => "complete",
+            Status::Vaccination(v) => v.name(),
             Status::Tested => "tested",
             Status::Recovered => "recovered",
         }
@@ -35,8 +33,10 @@ impl Status {
     /// The colour of this status on a VALID verdict.
     pub fn colour(self) -> Colour {
         match self {
-            Status::Partial => Colour::Yellow,
-            Status::Booster | Status::Complete => Colour::Blue,
+            Status::Vaccination(v) => match v.colour() {
+                StatusColour::Yellow => Colour::Yellow,
+                StatusColour::Blue => Colour::Blue,
+            },
             Status::Tested | Status::Recovered => Colour::Green,
         }
     }
@@ -47,7 +47,8 @@ impl Status {
         match dcc.certificate_type()? {
             wallet_format::CertificateType::Vaccination => {
                 let v = dcc.vaccination()?;
-                Some(vaccination_status(v.dn, v.sd))
+                let reading = wallet_format::vaccination_status(v.dn, v.sd, &v.mp);
+                Some(Status::Vaccination(reading.status))
             }
             wallet_format::CertificateType::Test => {
                 let t = dcc.test()?;
@@ -58,15 +59,9 @@ impl Status {
     }
 }
 
-/// The vaccination rows of the table: `dn < sd` partial; `dn > sd` or `dn = sd ≥ 3` booster;
-/// otherwise complete.
-pub fn vaccination_status(dn: u32, sd: u32) -> Status {
-    if dn < sd {
-        Status::Partial
-    } else if dn > sd || sd >= 3 {
-        Status::Booster
-    } else {
-        Status::Complete
+impl From<VaccinationStatus> for Status {
+    fn from(v: VaccinationStatus) -> Status {
+        Status::Vaccination(v)
     }
 }
 
@@ -110,22 +105,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vaccination_rows_follow_the_table() {
-        assert_eq!(vaccination_status(1, 2), Status::Partial);
-        assert_eq!(vaccination_status(2, 3), Status::Partial);
-        assert_eq!(vaccination_status(1, 1), Status::Complete);
-        assert_eq!(vaccination_status(2, 2), Status::Complete);
-        assert_eq!(vaccination_status(3, 3), Status::Booster);
-        assert_eq!(vaccination_status(4, 4), Status::Booster);
-        assert_eq!(vaccination_status(2, 1), Status::Booster);
-        assert_eq!(vaccination_status(3, 2), Status::Booster);
-    }
-
-    #[test]
     fn colours_follow_the_table() {
-        assert_eq!(Status::Partial.colour(), Colour::Yellow);
-        assert_eq!(Status::Booster.colour(), Colour::Blue);
-        assert_eq!(Status::Complete.colour(), Colour::Blue);
+        assert_eq!(
+            Status::from(VaccinationStatus::Partial).colour(),
+            Colour::Yellow
+        );
+        assert_eq!(
+            Status::from(VaccinationStatus::Booster).colour(),
+            Colour::Blue
+        );
+        assert_eq!(
+            Status::from(VaccinationStatus::Complete).colour(),
+            Colour::Blue
+        );
         assert_eq!(Status::Tested.colour(), Colour::Green);
         assert_eq!(Status::Recovered.colour(), Colour::Green);
     }

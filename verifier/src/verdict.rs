@@ -1,6 +1,5 @@
 //! The structured verdict one verification returns (spec/verifier.md §Verdict).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use time::OffsetDateTime;
@@ -113,18 +112,18 @@ pub enum Reason {
 
 impl Reason {
     /// The stable machine code (SCREAMING_SNAKE).
-    pub fn code(&self) -> Cow<'static, str> {
+    pub fn code(&self) -> &'static str {
         match self {
-            Reason::Format(e) | Reason::Signature(e) => Cow::Borrowed(e.code()),
-            Reason::KeyNotInTrustList => Cow::Borrowed("KEY_NOT_IN_TRUST_LIST"),
+            Reason::Format(e) | Reason::Signature(e) => e.code(),
+            Reason::KeyNotInTrustList => "KEY_NOT_IN_TRUST_LIST",
             Reason::Trust(e) | Reason::TrustListUnusable(e) | Reason::RevocationListUnusable(e) => {
-                Cow::Owned(e.code())
+                e.code()
             }
-            Reason::Revoked(_) => Cow::Borrowed("REVOKED"),
-            Reason::Schema(e) => Cow::Borrowed(e.code()),
-            Reason::RulesFailed => Cow::Borrowed("RULES_FAILED"),
-            Reason::RulesNotApplicable => Cow::Borrowed("RULES_NOT_APPLICABLE"),
-            Reason::TrustListMissing => Cow::Borrowed("TRUST_LIST_MISSING"),
+            Reason::Revoked(_) => "REVOKED",
+            Reason::Schema(e) => e.code(),
+            Reason::RulesFailed => "RULES_FAILED",
+            Reason::RulesNotApplicable => "RULES_NOT_APPLICABLE",
+            Reason::TrustListMissing => "TRUST_LIST_MISSING",
         }
     }
 
@@ -271,10 +270,8 @@ impl Verdict {
     }
 
     /// `OK` or the reason's code.
-    pub fn code(&self) -> Cow<'static, str> {
-        self.reason
-            .as_ref()
-            .map_or(Cow::Borrowed("OK"), Reason::code)
+    pub fn code(&self) -> &'static str {
+        self.reason.as_ref().map_or("OK", Reason::code)
     }
 
     /// A lowercase human message (never personal data).

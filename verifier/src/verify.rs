@@ -68,7 +68,7 @@ impl TrustContext {
     fn usable_store(&self, clock: i64) -> Result<&TrustStore, Reason> {
         match &self.trust {
             TrustData::Missing => Err(Reason::TrustListMissing),
-            TrustData::Unusable(e) => Err(Reason::TrustListUnusable(clone_error(e))),
+            TrustData::Unusable(e) => Err(Reason::TrustListUnusable(e.clone())),
             TrustData::Loaded(store) => {
                 for source in store.sources() {
                     if let Some(valid_until) = source.valid_until {
@@ -84,56 +84,6 @@ impl TrustContext {
                 Ok(store)
             }
         }
-    }
-}
-
-/// trust-list's error is not `Clone`; a context error is reported once per pass, so rebuild
-/// the variants a context can hold and keep the code of any other.
-pub(crate) fn clone_error(e: &trust_list::Error) -> trust_list::Error {
-    use trust_list::Error as E;
-    match e {
-        E::Expired {
-            kind,
-            valid_until,
-            grace,
-            clock,
-        } => E::Expired {
-            kind: *kind,
-            valid_until: *valid_until,
-            grace: *grace,
-            clock: *clock,
-        },
-        E::SignatureInvalid(k) => E::SignatureInvalid(*k),
-        E::Rollback {
-            kind,
-            held,
-            held_issued_at,
-            got,
-            got_issued_at,
-        } => E::Rollback {
-            kind: *kind,
-            held: *held,
-            held_issued_at: *held_issued_at,
-            got: *got,
-            got_issued_at: *got_issued_at,
-        },
-        E::Malformed(k, m) => E::Malformed(*k, m),
-        E::TooLarge(k, m) => E::TooLarge(*k, m),
-        E::UnknownSigner(k, m) => E::UnknownSigner(*k, m),
-        E::DeltaBaseMismatch { delta_base, held } => E::DeltaBaseMismatch {
-            delta_base: *delta_base,
-            held: *held,
-        },
-        E::GatewayMalformed(m) => E::GatewayMalformed(m),
-        E::DscInvalid(m) => E::DscInvalid(m),
-        E::ChainInvalid(m) => E::ChainInvalid(m),
-        E::Time(t) => E::Time(*t),
-        E::KeyUsageMismatch => E::KeyUsageMismatch,
-        E::StateIo(m) => E::StateIo(m.clone()),
-        E::StateMalformed => E::StateMalformed,
-        E::Pki(m) => E::Pki(m.clone()),
-        E::Format(f) => E::Format(f.clone()),
-        _ => E::StateMalformed,
     }
 }
 

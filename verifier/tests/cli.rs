@@ -1,6 +1,7 @@
 //! The `vaxcert-verify` binary: batch mode (10 000 lines in, 10 000 verdicts out, in order),
 //! exit codes, inputs (text, image file, text file, stdin), the JSON contract, and the
-//! `certlogic` and `inspect` subcommands.
+//! `certlogic` (rule-author) and `inspect` subcommands. The library has no `cli` module: this
+//! is the only way in.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -10,10 +11,15 @@ use std::process::{Command, Stdio};
 
 use common::*;
 use wallet_format::qr::{self, RenderOptions};
-use wallet_format::Algorithm;
+use wallet_format::{Algorithm, SoftwareKey};
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vaxcert-verify"))
+    Command::new(assert_cmd::cargo::cargo_bin!("vaxcert-verify"))
+}
+
+/// The binary as an `assert_cmd` command.
+fn cmd() -> assert_cmd::Command {
+    assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("vaxcert-verify"))
 }
 
 struct Setup {
@@ -348,6 +354,105 @@ fn certlogic_subcommand_evaluates_and_reports_errors() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `certlogic EXPR DATA` over texts written to a temporary folder: (exit, stdout, stderr).
+fn author(expr: &str, data: &str) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, d) = (dir.path().join("expr.json"), dir.path().join("data.json"));
+    std::fs::write(&e, expr).unwrap();
+    std::fs::write(&d, data).unwrap();
+    let out = cmd().arg("certlogic").arg(&e).arg(&d).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap().trim().to_string(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn certlogic_subcommand_runs_every_shipped_travel_rule_and_a_bare_expression() {
+    let clock = "2024-03-01T10:00:00Z".parse().unwrap();
+    let ext = certlogic::ExternalParameters::new(clock).to_json();
+    let payload = serde_json::json!({"ver": "1.3.0", "dob": "1990-05-17",
+        "nam": {"fn": "Nguyễn", "fnt": "NGUYEN", "gn": "Văn An", "gnt": "VAN<AN"},
+        "v": [{"tg": "840539006", "vp": "J07BX03", "mp": "EU/1/20/1528", "ma": "ORG-100030215",
+               "dn": 2, "sd": 2, "dt": "2024-01-10", "co": "VN", "is": "Bộ Y tế",
+               "ci": "URN:UVCI:01:VN:V123#X"}]});
+    let data = serde_json::json!({"payload": payload, "external": ext}).to_string();
+    let (code, out, err) = author(
+        r#"{"plusTime": [{"var": "payload.v.0.dt"}, 14, "day"]}"#,
+        &data,
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (0, r#""2024-01-24T00:00:00.000Z""#),
+        "{err}"
+    );
+    let applicable = [
+        certlogic::CertificateType::General,
+        certlogic::CertificateType::Vaccination,
+    ];
+    let travel = certlogic::RuleSet::builtin_vn_travel().unwrap();
+    for r in travel
+        .rules()
+        .filter(|r| applicable.contains(&r.certificate_type))
+    {
+        let (code, out, err) = author(&serde_json::to_string(r).unwrap(), &data);
+        assert_eq!((code, out.as_str()), (0, "true"), "{}: {err}", r.identifier);
+    }
+}
+
+#[test]
+fn certlogic_subcommand_reports_input_errors_by_code() {
+    for (expr, data, want) in [
+        (r#"{"var": "x"#, "{}", "CERTLOGIC_INVALID_JSON"),
+        (r#"{"var": "x"}"#, "nope", "CERTLOGIC_INVALID_JSON"),
+        (r#"{"fly": [1]}"#, "{}", "CERTLOGIC_UNKNOWN_OPERATOR"),
+        (
+            r#"{"Logic": {"if": [true, 1]}}"#,
+            "{}",
+            "CERTLOGIC_INVALID_EXPRESSION",
+        ),
+        (r#"{"!": [1.5]}"#, "{}", "CERTLOGIC_INVALID_EXPRESSION"),
+        (
+            r#"{"!": [{"var": "x"}]}"#,
+            r#"{"x": 1.5}"#,
+            "CERTLOGIC_EVALUATION_ERROR",
+        ),
+    ] {
+        let (code, out, err) = author(expr, data);
+        assert_eq!(code, 2, "{expr}");
+        assert!(out.is_empty(), "{expr}: {out}");
+        assert!(err.contains(want), "{expr}: want {want}, got {err}");
+    }
+}
+
+#[test]
+fn human_line_of_a_forged_signature_shows_no_name() {
+    let s = setup();
+    let forged = SoftwareKey::generate(Algorithm::Es256)
+        .unwrap()
+        .into_signer(s.pki.dsc.cert().unwrap().kid());
+    let text = sign(&claims(vaccination(2, 2, NOW - 30 * DAY)), &forged);
+    let out = cmd()
+        .args([
+            "--dsc",
+            &s.dsc_path,
+            "--at",
+            NOW_TEXT,
+            "--policy",
+            "none",
+            &text,
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let line = String::from_utf8(out).unwrap();
+    assert!(line.contains("SIGNATURE_INVALID"), "{line}");
+    assert!(!line.contains("NGUYEN") && !line.contains("1990"), "{line}");
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn shared_dir() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vaxcert-verify"))
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("vaxcert-verify"))
         .args(args)
         .output()
         .unwrap();

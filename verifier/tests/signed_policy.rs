@@ -347,7 +347,7 @@ fn plain_rule_json_still_loads_whatever_the_context() {
 // ---------------------------------------------------------------- binary
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vaxcert-verify"))
+    Command::new(assert_cmd::cargo::cargo_bin!("vaxcert-verify"))
 }
 
 struct Files {

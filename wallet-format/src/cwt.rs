@@ -2,10 +2,11 @@
 //! (spec/format.md §CWT).
 
 use crate::cbor;
-use crate::error::Error;
+use crate::error::{Error, PayloadErrorKind, PayloadProblem};
 use crate::limits::Limits;
 use crate::payload::Dcc;
 use ciborium::value::Value as Cbor;
+use serde::Deserialize;
 
 /// CWT claim key of the issuer country.
 pub const CLAIM_ISS: i64 = 1;
@@ -153,7 +154,6 @@ pub fn dcc_from_cbor(value: &Cbor) -> Result<Dcc, Error> {
 
 /// Read a DCC from JSON leniently: nulls for absent groups and unknown fields are ignored.
 pub fn dcc_from_json(json: &serde_json::Value) -> Result<Dcc, Error> {
-    use serde::Deserialize;
     // Fast path: well-formed payloads deserialise straight from the borrowed JSON (no copy);
     // `null` in an optional member reads as absent.
     if let Ok(dcc) = Dcc::deserialize(json) {
@@ -177,12 +177,53 @@ pub fn dcc_from_json(json: &serde_json::Value) -> Result<Dcc, Error> {
         obj.entry("dob")
             .or_insert(serde_json::Value::String(String::new()));
     }
-    serde_json::from_value(cleaned).map_err(|e| Error::PayloadInvalid(sanitize(&e.to_string())))
+    Dcc::deserialize(&cleaned).map_err(|e| Error::PayloadInvalid(problem(&cleaned, &e)))
 }
 
-/// serde's message names fields and types, not values; still cap its length.
-fn sanitize(msg: &str) -> String {
-    msg.chars().take(160).collect()
+/// What was wrong with a payload, without serde's message: that message can quote the value
+/// (`invalid type: string "…"`, `unknown variant …`), and payload values are attacker input.
+/// Only the kind (read from the message's fixed prefix) and the payload member (one of our
+/// own names) are kept.
+fn problem(cleaned: &serde_json::Value, e: &serde_json::Error) -> PayloadProblem {
+    use crate::payload::{Name, Recovery, Test, Vaccination};
+    use serde::de::DeserializeOwned;
+
+    fn fails<T: DeserializeOwned>(v: Option<&serde_json::Value>) -> bool {
+        v.is_some_and(|v| T::deserialize(v).is_err())
+    }
+    let msg = e.to_string();
+    let kind = [
+        ("invalid type", PayloadErrorKind::WrongType),
+        ("invalid value", PayloadErrorKind::InvalidValue),
+        ("invalid length", PayloadErrorKind::InvalidLength),
+        ("missing field", PayloadErrorKind::MissingField),
+        ("unknown variant", PayloadErrorKind::UnknownVariant),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| msg.starts_with(prefix))
+    .map_or(PayloadErrorKind::Other, |(_, k)| k);
+    let member = match cleaned.as_object() {
+        None => None,
+        Some(obj) => {
+            let get = |k: &str| obj.get(k);
+            if fails::<String>(get("ver")) {
+                Some("ver")
+            } else if fails::<Name>(get("nam")) {
+                Some("nam")
+            } else if fails::<String>(get("dob")) {
+                Some("dob")
+            } else if fails::<Vec<Vaccination>>(get("v")) {
+                Some("v")
+            } else if fails::<Vec<Test>>(get("t")) {
+                Some("t")
+            } else if fails::<Vec<Recovery>>(get("r")) {
+                Some("r")
+            } else {
+                None
+            }
+        }
+    };
+    PayloadProblem { member, kind }
 }
 
 fn int_key(v: &Cbor) -> Option<i64> {

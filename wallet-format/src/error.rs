@@ -32,9 +32,10 @@ pub enum Error {
     /// The COSE payload is not a CWT claims map we accept.
     #[error("the CWT claims are not valid: {0}")]
     CwtInvalid(&'static str),
-    /// The hcert payload (claim -260/1) does not decode to a DCC.
+    /// The hcert payload (claim -260/1) does not decode to a DCC. The detail is typed: what
+    /// kind of mismatch and in which payload member, never the offending value.
     #[error("the certificate payload is not valid: {0}")]
-    PayloadInvalid(String),
+    PayloadInvalid(PayloadProblem),
     /// CBOR nesting or item counts exceed the limits.
     #[error("the CBOR data exceeds the nesting or size limits")]
     CborLimit,
@@ -88,6 +89,50 @@ pub enum CoseProblem {
     Signature,
     #[error("trailing bytes")]
     TrailingBytes,
+}
+
+/// Where and how a payload failed to map onto the DCC types (typed context, no attacker
+/// strings: serde's message, which can quote the value, is dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadProblem {
+    /// The top-level payload member that does not map (`ver`, `nam`, `dob`, `v`, `t`, `r`), when
+    /// one alone is at fault; `None` when the payload is not a map or the member is unclear.
+    pub member: Option<&'static str>,
+    /// What kind of mismatch.
+    pub kind: PayloadErrorKind,
+}
+
+impl std::fmt::Display for PayloadProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.member {
+            Some(m) => write!(f, "{} in `{m}`", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+/// The kind of a payload mapping failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PayloadErrorKind {
+    /// A value has the wrong type (e.g. text where a dose number belongs, or not a map).
+    #[error("a value has the wrong type")]
+    WrongType,
+    /// A value of the right type is out of range (e.g. a negative dose number).
+    #[error("a value is out of range")]
+    InvalidValue,
+    /// An array or map has the wrong length.
+    #[error("an array or map has the wrong length")]
+    InvalidLength,
+    /// A required field is missing.
+    #[error("a required field is missing")]
+    MissingField,
+    /// An enumerated value is not one we know.
+    #[error("an enumerated value is unknown")]
+    UnknownVariant,
+    /// Anything else.
+    #[error("the payload does not map onto the dcc")]
+    Other,
 }
 
 impl Error {

@@ -31,14 +31,16 @@ pub mod profile;
 pub mod qr;
 pub mod schema;
 pub mod signing;
+pub mod status;
 pub mod time_parse;
 pub mod transliterate;
 pub mod uvci;
 
 pub use algorithm::{Algorithm, Kid};
 pub use cwt::Claims;
-pub use error::Error;
+pub use error::{Error, PayloadErrorKind, PayloadProblem};
 pub use hc1::{decode, decode_cose, encode, Decoded, Encoder};
 pub use limits::Limits;
 pub use payload::{CertificateType, Dcc, Name, Recovery, Test, Vaccination};
 pub use signing::{KeySigner, PublicKey, RsaBits, Signer, SoftwareKey};
+pub use status::{vaccination_status, Basis, StatusColour, StatusReading, VaccinationStatus};

@@ -295,6 +295,37 @@ fn rejects_garbage_at_every_stage() {
 }
 
 #[test]
+fn rejects_a_bad_payload_field_without_echoing_the_attacker_string() {
+    const ATTACKER: &str = "<script>ATTACKER-9f2c</script>";
+    let mut wrong_type = serde_json::to_value(&claims().dcc).unwrap();
+    wrong_type["v"][0]["dn"] = serde_json::json!(ATTACKER);
+    let mut bad_name = serde_json::to_value(&claims().dcc).unwrap();
+    bad_name["nam"] = serde_json::json!(ATTACKER);
+    let mut bad_list = serde_json::to_value(&claims().dcc).unwrap();
+    bad_list["t"] = serde_json::json!([{ "tg": ATTACKER }]);
+    for (dcc, member, kind) in [
+        (wrong_type, "v", wallet_format::PayloadErrorKind::WrongType),
+        (bad_name, "nam", wallet_format::PayloadErrorKind::WrongType),
+        (bad_list, "t", wallet_format::PayloadErrorKind::MissingField),
+    ] {
+        let payload = claims_cbor(int(1), int(2), Cbor::serialized(&dcc).unwrap());
+        let cose = sign_with_headers(payload, standard_protected(), Header::default());
+        let e = decode(&wrap(&cose)).unwrap_err();
+        assert_eq!(
+            e,
+            wallet_format::Error::PayloadInvalid(wallet_format::PayloadProblem {
+                member: Some(member),
+                kind
+            })
+        );
+        for shown in [e.to_string(), format!("{e:?}")] {
+            assert!(!shown.contains("ATTACKER"), "{shown}");
+            assert!(!shown.contains("script"), "{shown}");
+        }
+    }
+}
+
+#[test]
 fn rejects_every_truncation_without_panicking() {
     let text = pass();
     for cut in 0..text.len() {

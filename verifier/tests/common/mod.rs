@@ -24,7 +24,9 @@ pub fn date(t: i64) -> String {
 }
 
 pub fn date_time(t: i64) -> String {
-    verifier::output::rfc3339_utc(at(t)).unwrap()
+    at(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 pub struct Pki {

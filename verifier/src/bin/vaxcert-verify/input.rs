@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// One INPUT argument, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputSource<'a> {
+pub(crate) enum InputSource<'a> {
     /// `-`: text lines from standard input.
     Stdin,
     /// A path naming an existing file.
@@ -19,7 +19,7 @@ pub enum InputSource<'a> {
 impl<'a> InputSource<'a> {
     /// `-` is stdin; a path that names an existing file is that file; anything else is text
     /// (so `HC2:...` or a mistyped path gives `PREFIX_INVALID`, not "file not found").
-    pub fn classify(arg: &'a str) -> InputSource<'a> {
+    pub(crate) fn classify(arg: &'a str) -> InputSource<'a> {
         if arg == "-" {
             return InputSource::Stdin;
         }
@@ -34,13 +34,13 @@ impl<'a> InputSource<'a> {
 }
 
 /// Whether bytes start like a PNG or JPEG file.
-pub fn looks_like_image(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_image(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
 }
 
 /// One line read by [`read_bounded_line`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Line {
+pub(crate) enum Line {
     /// A line (without its line ending).
     Text(String),
     /// A line longer than the bound; its bytes were skipped, not stored.
@@ -49,7 +49,10 @@ pub enum Line {
 
 /// Read one line of at most `max` bytes (not UTF-8 → replacement characters), without storing more than `max` bytes of an overlong
 /// line. `Ok(None)` at end of input. Trailing `\r` is dropped.
-pub fn read_bounded_line<R: BufRead>(reader: &mut R, max: usize) -> io::Result<Option<Line>> {
+pub(crate) fn read_bounded_line<R: BufRead>(
+    reader: &mut R,
+    max: usize,
+) -> io::Result<Option<Line>> {
     let mut buf: Vec<u8> = Vec::new();
     let mut total = 0usize;
     let mut saw_any = false;

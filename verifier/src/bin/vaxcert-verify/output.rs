@@ -1,11 +1,12 @@
 //! The two output forms of the binary (spec/verifier.md §Output): JSON Lines and one short
-//! colour-coded human line per pass.
+//! colour-coded human line per pass, and the `Sink` that writes them and keeps the worst outcome.
+
+use std::io::Write;
 
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-
-use crate::verdict::{Outcome, Verdict};
+use verifier::{Outcome, Verdict};
 
 /// `{n, of}` in the JSON contract.
 #[derive(Debug, Serialize)]
@@ -29,7 +30,7 @@ struct JsonHolder<'a> {
 struct JsonVerdict<'a> {
     verdict: &'static str,
     valid: bool,
-    code: String,
+    code: &'static str,
     message: String,
     kid: Option<String>,
     alg: Option<&'static str>,
@@ -47,16 +48,16 @@ struct JsonVerdict<'a> {
 }
 
 /// RFC 3339 in UTC (`2024-03-10T12:00:00Z`).
-pub fn rfc3339_utc(t: OffsetDateTime) -> Option<String> {
+pub(crate) fn rfc3339_utc(t: OffsetDateTime) -> Option<String> {
     t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok()
 }
 
 /// The verdict as one line of JSON (no trailing newline).
-pub fn json_line(v: &Verdict) -> String {
+pub(crate) fn json_line(v: &Verdict) -> String {
     let obj = JsonVerdict {
         verdict: v.outcome.name(),
         valid: v.is_valid(),
-        code: v.code().into_owned(),
+        code: v.code(),
         message: v.message(),
         kid: v.kid.map(|k| k.to_base64()),
         alg: v.algorithm.map(|a| a.name()),
@@ -84,7 +85,7 @@ pub fn json_line(v: &Verdict) -> String {
 /// The verdict for people: one line (colour word, verdict, status or reason, then the holder
 /// when the signature verified), followed by one indented line per failed rule with its
 /// Vietnamese and English descriptions. `ansi` wraps the colour word in terminal colours.
-pub fn human_lines(v: &Verdict, ansi: bool) -> String {
+pub(crate) fn human_lines(v: &Verdict, ansi: bool) -> String {
     let colour = v.colour();
     let word = colour.name().to_uppercase();
     let mut line = if ansi {
@@ -101,7 +102,7 @@ pub fn human_lines(v: &Verdict, ansi: bool) -> String {
         }
         _ => {
             line.push(' ');
-            line.push_str(&v.code());
+            line.push_str(v.code());
             line.push_str(": ");
             line.push_str(&v.message());
         }
@@ -151,4 +152,56 @@ pub fn human_lines(v: &Verdict, ansi: bool) -> String {
         line.push_str(rule.description_en.as_deref().unwrap_or("-"));
     }
     line
+}
+
+/// Where verdicts go: JSON Lines or human lines, tracking the worst outcome.
+pub(crate) struct Sink<W: Write> {
+    out: W,
+    json: bool,
+    ansi: bool,
+    worst: Outcome,
+    broken: bool,
+}
+
+impl<W: Write> Sink<W> {
+    pub(crate) fn new(out: W, json: bool, ansi: bool) -> Self {
+        Sink {
+            out,
+            json,
+            ansi,
+            worst: Outcome::Valid,
+            broken: false,
+        }
+    }
+
+    /// The worst outcome emitted so far.
+    pub(crate) fn worst(&self) -> Outcome {
+        self.worst
+    }
+
+    /// Whether stdout went away (a closed pipe): stop verifying.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    pub(crate) fn emit(&mut self, v: &Verdict) {
+        self.worst = self.worst.max(v.outcome);
+        if self.broken {
+            return;
+        }
+        let line = if self.json {
+            json_line(v)
+        } else {
+            human_lines(v, self.ansi)
+        };
+        if writeln!(self.out, "{line}").is_err() {
+            self.broken = true;
+        }
+    }
+
+    pub(crate) fn flush(&mut self) {
+        if !self.broken && self.out.flush().is_err() {
+            self.broken = true;
+        }
+    }
 }
