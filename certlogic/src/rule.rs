@@ -230,7 +230,7 @@ impl RuleSet {
         Ok(RuleSet { rules: loaded })
     }
 
-    /// Parses a rule set document (see [`RuleSetDocument`] shapes in `spec/rules.md`).
+    /// Parses a rule set document (the shapes of `spec/rules.md` §Rule JSON shape).
     pub fn from_json(text: &str) -> Result<RuleSet, CertLogicError> {
         let v = parse_json(text, &Limits::DEFAULT)?;
         let doc: RuleSetDocument = serde_json::from_value(v)

@@ -321,7 +321,7 @@ impl PublicKey {
     }
 
     /// Build this key's verification table now instead of after its first
-    /// [`TABLE_AFTER_USES`](crate::signing::TABLE_AFTER_USES) verifications (P-256 keys
+    /// [`TABLE_AFTER_USES`] verifications (P-256 keys
     /// only; a no-op for others). For a gate that wants every scan equally fast.
     pub fn precompute(&self) {
         if let PublicKeyInner::P256(_, Some(fast)) = &*self.inner {
