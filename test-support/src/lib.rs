@@ -13,6 +13,7 @@
 //! let hc1 = pass::sign(&pass, &ministry.dsc_signer());
 //! assert!(hc1.starts_with("HC1:"));
 //! ```
+#![warn(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};

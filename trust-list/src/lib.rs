@@ -46,6 +46,8 @@
 //! assert_eq!(store.candidates(&dsc.cert()?.kid()).len(), 1);
 //! # Ok::<(), trust_list::Error>(())
 //! ```
+#![warn(missing_docs, unreachable_pub, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod dsc;
 pub mod envelope;

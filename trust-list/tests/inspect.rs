@@ -1,5 +1,6 @@
 //! `inspect` reports for trust lists and revocation lists.
-#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Signed revocation lists: hash types, refusals of revoked passes, deltas, rollback.
-#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Signed trust list: acceptance and every refusal (forged, wrong signer, rollback, expiry),
 //! staleness within grace, anchor rotation.
-#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::cloned_ref_to_slice_refs)]
 
 mod common;
 
