@@ -1,6 +1,6 @@
-//! `inspect`: show a signed trust list, revocation list or rule set — kind, signer, sequence, validity,
-//! staleness, entries — and whether it verifies (stages 1, 2 and 4; rollback needs a state and
-//! is reported as not checked). Wired to `vaxcert-verify inspect FILE [--anchor FILE]`.
+//! `inspect`: show a signed trust list, revocation list or rule set — kind, signer, sequence,
+//! validity, staleness, entries — and whether it verifies (stages 1, 2 and 4; rollback needs a
+//! state and is reported as not checked). Wired to `vaxcert-verify inspect FILE [--anchor FILE]`.
 
 use crate::dsc::Dsc;
 use crate::envelope::{self, Freshness};
@@ -72,8 +72,8 @@ fn detect(opened: &envelope::Opened, limits: &Limits) -> Result<(ListKind, Conte
     }
 }
 
-/// Inspect `bytes` (a signed trust list, revocation list or rule set). With `anchor_der`, the signer
-/// chain and signature are checked against it.
+/// Inspect `bytes` (a signed trust list, revocation list or rule set). With `anchor_der`, the
+/// signer chain and signature are checked against it.
 pub fn inspect(bytes: &[u8], anchor_der: Option<&[u8]>, clock: i64, grace: i64) -> InspectReport {
     let limits = Limits::DEFAULT;
     let mut report = InspectReport {

@@ -7,15 +7,15 @@
 //!   `DSC.notBefore ≤ iat ≤ clock ≤ exp ≤ DSC.notAfter`).
 //! - [`pki`]: generate a CSCA (trust anchor), DSCs and list-signer certificates with rcgen;
 //!   [`pki::verify_issued_by`] checks a certificate signature by hand with aws-lc-rs.
-//! - [`list`]: the signed trust list ([`TrustList`], [`list::verify_trust_list`] in stages:
-//!   parse → signature → rollback → expiry), anchor rotation via `next_anchor`.
+//! - [`list`]: the signed trust list ([`TrustList`], [`list::verify_trust_list`] in stages: parse →
+//!   signature → rollback → expiry), anchor rotation via `next_anchor`.
 //! - [`state`]: [`TrustState`], the small state file (highest sequence, latest time, anchors).
 //! - [`store`]: [`TrustStore`], the union of trust sources; `candidates(kid)`.
 //! - [`gateway`]: EU gateway JSON import/export.
 //! - [`revocation`]: signed revocation lists and deltas, [`revocation::revocation_hashes`].
-//! - [`rules`]: signed CertLogic rule sets ([`rules::SignedRuleSet`],
-//!   [`rules::verify_rule_set`]) in the same envelope and stages, rollback per rule-set name;
-//!   the rules stay opaque JSON text here (the verifier parses them with `certlogic`).
+//! - [`rules`]: signed CertLogic rule sets ([`rules::SignedRuleSet`], [`rules::verify_rule_set`])
+//!   in the same envelope and stages, rollback per rule-set name; the rules stay opaque JSON text
+//!   here (the verifier parses them with `certlogic`).
 //! - [`inspect`]: a human report of a signed list or rule set.
 //!
 //! The crate never reads the system clock (the clock is a parameter) and does no network
