@@ -19,10 +19,9 @@
 //! after. Run: `cargo bench -p issuer --bench issuance`.
 
 use anyhow::{anyhow, bail, Context, Result};
-use issuer::db::store::Store;
 use issuer::db::Db;
-use issuer::issue::{Issuer, Settings};
-use issuer::tokens::{self, Role};
+use issuer::service::{Issuer, Settings};
+use issuer::tokens::Role;
 use issuer::with_db;
 use std::hint::black_box;
 use std::path::Path;
@@ -304,7 +303,7 @@ impl Target {
     }
 
     async fn close(self) {
-        self.issuer.db.close().await;
+        self.issuer.db().close().await;
         if let Some((admin, name)) = &self.pg {
             drop_pg(admin, name).await;
         }
@@ -338,8 +337,8 @@ async fn bulk(t: &Target, records: usize) -> Result<BulkResult> {
     if summary.issued != records as u64 || summary.rejected != 0 {
         bail!("import summary {summary:?}, expected {records} issued and none rejected");
     }
-    let doses = count_rows(&t.issuer.db, "doses").await?;
-    let certs = count_rows(&t.issuer.db, "certificates").await?;
+    let doses = count_rows(&t.issuer.db(), "doses").await?;
+    let certs = count_rows(&t.issuer.db(), "certificates").await?;
     if doses != records as i64 || certs != records as i64 {
         bail!("after import: {doses} doses, {certs} certificates; expected {records} of each");
     }
@@ -452,19 +451,11 @@ fn http_load(t: &Target, requests: usize, concurrency: usize) -> Result<HttpResu
         let mut out = Vec::new();
         for f in 0..FACILITIES {
             let id = format!("HN-{f:03}");
-            let tok = with_db!(&issuer.db, |p| {
-                let mut c = p.acquire().await?;
-                c.facility_insert(&id, &id, now).await?;
-                tokens::mint(
-                    &mut *c,
-                    &issuer.keys.token_secret,
-                    Role::Facility,
-                    Some(&id),
-                    3600,
-                    now,
-                )
+            issuer.add_facility(&id, &id, "bench", now).await?;
+            let tok = issuer
+                .mint_token(Role::Facility, Some(&id), 3600, "bench", now)
                 .await?
-            });
+                .token;
             out.push(tok);
         }
         Ok::<_, anyhow::Error>(out)
@@ -575,7 +566,7 @@ fn http_load(t: &Target, requests: usize, concurrency: usize) -> Result<HttpResu
     })?;
     let mut result = result?;
     // Acknowledged means committed: every 200 (plus the warm-up) is a dose row.
-    result.durable = server_rt.block_on(count_rows(&t.issuer.db, "doses"))? - FACILITIES as i64;
+    result.durable = server_rt.block_on(count_rows(&t.issuer.db(), "doses"))? - FACILITIES as i64;
     Ok(result)
 }
 

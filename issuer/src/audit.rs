@@ -6,7 +6,8 @@
 //! (PostgreSQL advisory transaction lock; SQLite's single writer), and `seq` is the primary
 //! key, so two appends can never share a predecessor. Details never hold personal data.
 
-use crate::db::store::{AuditRow, Store};
+use crate::db::rows::AuditRow;
+use crate::db::Store;
 use crate::error::Result;
 use sha2::{Digest, Sha256};
 
@@ -22,40 +23,14 @@ fn chain_hash(prev: &[u8], seq: i64, at: i64, fields: [&str; 4]) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-/// Append one entry inside the caller's transaction.
-pub async fn append<C: Store>(
-    conn: &mut C,
-    at: i64,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> Result<()> {
-    conn.serialize_appends().await?;
-    let (seq, prev) = match conn.audit_last().await? {
-        Some((s, h)) => (s + 1, h),
-        None => (1, vec![0u8; 32]),
-    };
-    let hash = chain_hash(&prev, seq, at, [actor, action, subject, detail]);
-    conn.audit_insert(&AuditRow {
-        seq,
-        at,
-        actor: actor.to_string(),
-        action: action.to_string(),
-        subject: subject.to_string(),
-        detail: detail.to_string(),
-        prev_hash: prev,
-        hash,
-    })
-    .await
-}
-
 /// One entry of [`Chain::append_many`].
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
-    pub actor: &'a str,
+    /// What (an [`crate::domain::AuditAction`] name).
     pub action: &'a str,
+    /// On what.
     pub subject: String,
+    /// Detail without personal data.
     pub detail: String,
 }
 
@@ -114,6 +89,7 @@ impl Chain {
         &mut self,
         conn: &mut C,
         at: i64,
+        actor: &str,
         entries: &[Entry<'_>],
     ) -> Result<()> {
         if entries.is_empty() {
@@ -122,11 +98,11 @@ impl Chain {
         let (mut seq, mut prev) = self.next(conn).await?;
         let mut rows = Vec::with_capacity(entries.len());
         for e in entries {
-            let hash = chain_hash(&prev, seq, at, [e.actor, e.action, &e.subject, &e.detail]);
+            let hash = chain_hash(&prev, seq, at, [actor, e.action, &e.subject, &e.detail]);
             rows.push(AuditRow {
                 seq,
                 at,
-                actor: e.actor.to_string(),
+                actor: actor.to_string(),
                 action: e.action.to_string(),
                 subject: e.subject.clone(),
                 detail: e.detail.clone(),

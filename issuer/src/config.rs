@@ -3,7 +3,7 @@
 //! (`--config`, default `<data-dir>/config.json` when present) beat defaults.
 
 use crate::error::{Error, Result};
-use crate::issue::Settings;
+use crate::service::Settings;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::input::parse_submission;
 use crate::input::DoseInput;
-use crate::issue::{IssueOutcome, Issuer, PreparedBatch};
+use crate::service::{IssueOutcome, Issuer, PreparedBatch};
 use serde_json::{json, Map, Value};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

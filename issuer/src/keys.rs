@@ -9,10 +9,11 @@
 //! `list-signer.key.pem`, `dsc/<kid-hex>.crt.pem` + `dsc/<kid-hex>.key.pem`, `token.key`,
 //! `person.key` (hex secrets, 32 bytes).
 
-use crate::db::Db;
+use crate::db::rows::DscRow;
+use crate::db::{BeginWrite, Db, Dscs};
+use crate::domain::DscState;
 use crate::error::{Error, Result};
 use crate::with_db;
-use sqlx::Row;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -20,30 +21,15 @@ use std::time::{Duration, Instant};
 use trust_list::pki::{self, CertSpec, CertifiedKey};
 use trust_list::Dsc;
 use wallet_format::signing::{der_to_pem, pem_to_der};
-use wallet_format::{Algorithm, CertificateType, KeySigner, Kid, SoftwareKey};
+use wallet_format::{Algorithm, CertificateType, KeySigner, Kid, Signer, SoftwareKey};
 
 /// How often a replica re-reads which DSC is current.
 pub const REFRESH: Duration = Duration::from_secs(5);
 
 const YEAR: i64 = 365 * 86_400;
 
-/// A DSC known to the database.
-#[derive(Debug, Clone)]
-pub struct DscInfo {
-    /// Base64 kid.
-    pub kid: String,
-    /// Algorithm name.
-    pub algorithm: String,
-    /// Certificate DER.
-    pub cert_der: Vec<u8>,
-    /// `current`, `retired` or `compromised`.
-    pub state: String,
-    /// When created (unix seconds).
-    pub created_at: i64,
-}
-
 struct Ring {
-    signers: HashMap<String, Arc<KeySigner>>,
+    signers: HashMap<String, Arc<dyn Signer>>,
     current: Option<String>,
     checked: Option<Instant>,
 }
@@ -248,16 +234,8 @@ impl Keys {
         for (kid, der) in &files {
             let alg = Dsc::from_der(der)?.public_key().algorithm().name();
             with_db!(db, |p| {
-                sqlx::query(
-                    "INSERT INTO dscs (kid, algorithm, cert_der, state, created_at, state_changed_at) \
-                     VALUES ($1, $2, $3, 'retired', $4, $4) ON CONFLICT (kid) DO NOTHING",
-                )
-                .bind(kid)
-                .bind(alg)
-                .bind(der)
-                .bind(now)
-                .execute(p)
-                .await?;
+                let mut c = p.acquire().await?;
+                c.dsc_register(kid, alg, der, now).await?;
             });
         }
         let current = self.current_kid_in_db(db).await?;
@@ -270,34 +248,18 @@ impl Keys {
     }
 
     async fn current_kid_in_db(&self, db: &Db) -> Result<Option<String>> {
-        let kid: Option<String> = with_db!(db, |p| {
-            sqlx::query_scalar(
-                "SELECT kid FROM dscs WHERE state = 'current' ORDER BY created_at DESC, kid LIMIT 1",
-            )
-            .fetch_optional(p)
-            .await?
-        });
-        Ok(kid)
+        with_db!(db, |p| {
+            let mut c = p.acquire().await?;
+            c.dsc_current().await
+        })
     }
 
     /// Make `kid` the current DSC (the previous current one is retired: still trusted, no
     /// longer signing).
     pub async fn set_current(&self, db: &Db, kid: &str, now: i64) -> Result<()> {
         with_db!(db, |p| {
-            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
-            sqlx::query(
-                "UPDATE dscs SET state = 'retired', state_changed_at = $1 WHERE state = 'current'",
-            )
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE dscs SET state = 'current', state_changed_at = $1, created_at = $1 WHERE kid = $2",
-            )
-            .bind(now)
-            .bind(kid)
-            .execute(&mut *tx)
-            .await?;
+            let mut tx = p.begin_write().await?;
+            tx.dsc_make_current(kid, now).await?;
             tx.commit().await?;
         });
         self.invalidate();
@@ -323,7 +285,7 @@ impl Keys {
     }
 
     /// The signer of the current DSC.
-    pub async fn current_signer(&self, db: &Db) -> Result<Arc<KeySigner>> {
+    pub async fn current_signer(&self, db: &Db) -> Result<Arc<dyn Signer>> {
         {
             let r = self
                 .ring
@@ -347,7 +309,7 @@ impl Keys {
             .map_err(|_| Error::Internal("key ring lock".into()))?;
         if !r.signers.contains_key(&kid) {
             let signer = self.load_signer(&kid)?;
-            r.signers.insert(kid.clone(), Arc::new(signer));
+            r.signers.insert(kid.clone(), Arc::new(signer) as Arc<dyn Signer>);
         }
         r.current = Some(kid.clone());
         r.checked = Some(Instant::now());
@@ -355,26 +317,11 @@ impl Keys {
     }
 
     /// Every DSC in the database.
-    pub async fn list(&self, db: &Db) -> Result<Vec<DscInfo>> {
-        let rows = with_db!(db, |p| {
-            sqlx::query(
-                "SELECT kid, algorithm, cert_der, state, created_at FROM dscs ORDER BY created_at, kid",
-            )
-            .fetch_all(p)
-            .await?
-            .into_iter()
-            .map(|r| {
-                Ok(DscInfo {
-                    kid: r.try_get("kid")?,
-                    algorithm: r.try_get("algorithm")?,
-                    cert_der: r.try_get("cert_der")?,
-                    state: r.try_get("state")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
-        Ok(rows)
+    pub async fn list(&self, db: &Db) -> Result<Vec<DscRow>> {
+        with_db!(db, |p| {
+            let mut c = p.acquire().await?;
+            c.dscs_all().await
+        })
     }
 
     /// Rotate: issue a new DSC of `alg` (needs the CSCA key in the keys directory), register
@@ -395,17 +342,11 @@ impl Keys {
     /// Mark a DSC compromised (dropped from the trust list). If it was current, the caller
     /// should rotate.
     pub async fn mark_compromised(&self, db: &Db, kid: &str, now: i64) -> Result<bool> {
-        let n = with_db!(db, |p| {
-            sqlx::query(
-                "UPDATE dscs SET state = 'compromised', state_changed_at = $1 WHERE kid = $2",
-            )
-            .bind(now)
-            .bind(kid)
-            .execute(p)
-            .await?
-            .rows_affected()
+        let found = with_db!(db, |p| {
+            let mut c = p.acquire().await?;
+            c.dsc_set_state(kid, DscState::Compromised, now).await?
         });
         self.invalidate();
-        Ok(n > 0)
+        Ok(found)
     }
 }

@@ -1,31 +1,39 @@
 //! vaxcert issuing service: immunization records in, signed EU DCC certificates out
 //! (spec/issuer.md, spec/openapi.yaml).
 //!
-//! Layout: [`input`] parses submissions, [`issue::Issuer`] is the core (issue, correct,
-//! revoke, holder retrieval) over [`db`] (SQLite or PostgreSQL, same SQL), [`keys`] holds key
-//! custody, [`publish`] signs trust and revocation lists, [`audit`] keeps the hash chain,
-//! [`http`] is the axum API, [`import`] the bulk loader, [`cli`] the `vaxcert-issuer` binary.
+//! Layout — a request flows down this list:
+//! - [`http`]: the axum API, one module per resource; handlers parse input and call the
+//!   service, and [`http::error`] maps every [`Error`] to a status and a stable code;
+//! - [`web`]: server-rendered pages (askama templates);
+//! - [`cli`]: the `vaxcert-issuer` binary, one module per subcommand;
+//! - [`input`]: submission parsing and validation; [`import`]: the bulk loader;
+//! - [`service`]: the use cases ([`Issuer`]), one module each, every write one transaction
+//!   with its audit entry;
+//! - [`domain`]: states and rules as types; [`audit`]: the hash chain; [`tokens`]: API tokens;
+//!   [`keys`]: key custody; [`ident`]: person identifiers and retrieval codes;
+//! - [`db`]: the SQL, one module per table, for SQLite and PostgreSQL alike.
 
 pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod group_commit;
 pub mod http;
 pub mod ident;
 pub mod import;
 pub mod input;
-pub mod issue;
 pub mod keys;
-pub mod publish;
 pub mod server;
+pub mod service;
 pub mod tokens;
 pub mod valuesets;
+pub mod web;
 
 pub use error::{Error, Result};
-pub use issue::Issuer;
+pub use service::{Issuer, Settings};
 
 use std::sync::Arc;
 

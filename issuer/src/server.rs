@@ -4,7 +4,7 @@
 use crate::clock::SystemClock;
 use crate::error::{Error, Result};
 use crate::http::{self, AppState, Metrics};
-use crate::issue::Issuer;
+use crate::service::Issuer;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -47,11 +47,10 @@ pub async fn serve(issuer: Arc<Issuer>, listen: &str) -> Result<()> {
     let addr = listener.local_addr()?;
     println!("listening on {addr}");
     let _ = std::io::stdout().flush();
-    let db = issuer.db.clone();
-    let app = http::router(state(issuer));
+    let app = http::router(state(issuer.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    db.close().await;
+    issuer.close().await;
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! facility role the facility id. A revoked token, an unknown token id or a revoked facility is
 //! refused on every request.
 
-use crate::db::store::{Store, TokenRow};
+use crate::db::rows::TokenRow;
+use crate::db::Store;
 use crate::error::{Error, Result};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -89,6 +90,16 @@ pub fn parse_ttl(s: &str) -> Option<i64> {
     (n > 0).then(|| n.checked_mul(mult)).flatten()
 }
 
+/// A freshly minted token: its id (for `revoke-token` and the audit log) and the JWT itself
+/// (shown once).
+#[derive(Debug, Clone)]
+pub struct Minted {
+    /// Token id (`jti`).
+    pub id: String,
+    /// The bearer token.
+    pub token: String,
+}
+
 /// Mint and register a token.
 pub async fn mint<C: Store>(
     conn: &mut C,
@@ -97,7 +108,7 @@ pub async fn mint<C: Store>(
     facility: Option<&str>,
     ttl: i64,
     now: i64,
-) -> Result<String> {
+) -> Result<Minted> {
     if role == Role::Facility {
         let fid = facility.ok_or_else(|| Error::field("facility", "required for role facility"))?;
         match conn.facility_get(fid).await? {
@@ -128,12 +139,16 @@ pub async fn mint<C: Store>(
         now,
     )
     .await?;
-    jsonwebtoken::encode(
+    let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
         &EncodingKey::from_secret(secret),
     )
-    .map_err(|_| Error::Internal("token encoding".into()))
+    .map_err(|_| Error::Internal("token encoding".into()))?;
+    Ok(Minted {
+        id: claims.jti,
+        token,
+    })
 }
 
 /// Check a bearer token: signature, expiry, registered, not revoked, facility not revoked.

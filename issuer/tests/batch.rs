@@ -9,7 +9,7 @@ mod common;
 
 use common::{dose, Backend, Harness, T0};
 use issuer::error::Result;
-use issuer::issue::IssueOutcome;
+use issuer::service::IssueOutcome;
 use issuer::with_db;
 use serde_json::Value;
 
@@ -46,13 +46,13 @@ async fn db_shape(h: &Harness) -> Vec<String> {
         "SELECT COUNT(*) FROM audit_log WHERE action = 'record'",
         "SELECT COUNT(*) FROM doses WHERE response_uvci IS NULL",
     ] {
-        let n: i64 = with_db!(&h.issuer.db, |p| sqlx::query_scalar(sql)
+        let n: i64 = with_db!(&h.issuer.db(), |p| sqlx::query_scalar(sql)
             .fetch_one(p)
             .await
             .unwrap());
         out.push(format!("{sql} = {n}"));
     }
-    let verdict = with_db!(&h.issuer.db, |p| {
+    let verdict = with_db!(&h.issuer.db(), |p| {
         let mut c = p.acquire().await.unwrap();
         issuer::audit::verify(&mut *c).await.unwrap()
     });
@@ -116,7 +116,7 @@ async fn batch_matches_single_path(batch: &Harness, single: &Harness) {
     // The retry of seed-1 after seed-2 (same batch) sees its certificate superseded.
     let retry = got.get(6).unwrap().as_ref().unwrap();
     assert!(retry.replayed);
-    assert_eq!(retry.certificate.state, "superseded");
+    assert_eq!(retry.certificate.state, issuer::domain::CertState::Superseded);
     for o in got.iter().flatten() {
         batch.assert_valid(&o.certificate.hc1).await;
     }

@@ -50,7 +50,7 @@ both!(group_commit_answers_each_submission_as_if_alone);
 
 /// Stored doses and the audit chain's verdict.
 async fn doses_and_audit(h: &Harness) -> (i64, issuer::audit::Verdict) {
-    issuer::with_db!(&h.issuer.db, |p| {
+    issuer::with_db!(&h.issuer.db(), |p| {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doses")
             .fetch_one(p)
             .await
@@ -526,7 +526,7 @@ mod scenarios {
             .call("POST", "/v1/holder/certificates", None, Some(ask(&code)))
             .await;
         assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
-        h.clock.advance(issuer::issue::LOCKOUT_SECONDS + 1);
+        h.clock.advance(issuer::service::holder::LOCKOUT_SECONDS + 1);
         let (s, _) = h
             .call("POST", "/v1/holder/certificates", None, Some(ask(&code)))
             .await;
@@ -619,9 +619,9 @@ mod scenarios {
     }
 
     async fn with_db(h: &Harness, facility: &str) {
-        issuer::with_db!(&h.issuer.db, |p| {
+        issuer::with_db!(&h.issuer.db(), |p| {
             let mut c = p.acquire().await.unwrap();
-            issuer::db::store::Store::facility_revoke(&mut *c, facility, common::T0)
+            issuer::db::Facilities::facility_revoke(&mut *c, facility, common::T0)
                 .await
                 .unwrap();
         });
@@ -698,9 +698,20 @@ mod scenarios {
         let (s, v) = h.call("GET", "/v1/audit/verify", Some(&a), None).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(v["intact"], true);
-        assert_eq!(v["entries"], 3);
+        // Two token mints (audited since the restructuring) and three issuances.
+        assert_eq!(v["entries"], 5);
+        let actions: Vec<String> = issuer::with_db!(&h.issuer.db(), |p| {
+            sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        });
+        assert_eq!(
+            actions,
+            ["mint_token", "mint_token", "issue", "issue", "issue"]
+        );
         // Tamper with an entry: detected.
-        issuer::with_db!(&h.issuer.db, |p| {
+        issuer::with_db!(&h.issuer.db(), |p| {
             sqlx::query("UPDATE audit_log SET detail = 'x' WHERE seq = 2")
                 .execute(p)
                 .await
@@ -754,7 +765,7 @@ mod scenarios {
         let (doses, verdict) = doses_and_audit(h).await;
         assert_eq!(doses, 30);
         assert_eq!(verdict, issuer::audit::Verdict::Intact { entries: 30 });
-        replicas[1].db.close().await;
+        replicas[1].db().close().await;
     }
 
     /// 60 concurrent submissions to one issuer, grouped into shared transactions: per record,

@@ -2,10 +2,35 @@
 //! text for both (placeholders `$1..$n` work in both; types are TEXT, BIGINT and bytes only).
 //! [`with_db!`] runs one block of code against whichever pool is configured.
 //!
+//! Every SQL statement of the issuer lives in this module, one file per table, each a trait
+//! implemented for `SqliteConnection` and `PgConnection`; [`Store`] is all of them together,
+//! which is what the service code inside a transaction is generic over. Row types and their
+//! typed states are in [`rows`].
+//!
 //! Migrations live in `issuer/migrations/{sqlite,postgres}` and are kept equivalent
-//! (spec/issuer.md §Data model).
+//! (spec/issuer.md §Data model). New migrations are named by UTC timestamp
+//! (`20261202120000_name.sql`) so that parallel work never collides on a number.
 
-pub mod store;
+pub mod audit_log;
+pub mod certificates;
+pub mod doses;
+pub mod dscs;
+pub mod facilities;
+pub mod persons;
+pub mod revocations;
+pub mod rows;
+pub mod rule_sets;
+pub mod tokens;
+
+pub use audit_log::AuditLog;
+pub use certificates::Certificates;
+pub use doses::Doses;
+pub use dscs::Dscs;
+pub use facilities::Facilities;
+pub use persons::Persons;
+pub use revocations::Revocations;
+pub use rule_sets::RuleSets;
+pub use tokens::Tokens;
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -143,9 +168,73 @@ impl BeginWrite for PgPool {
     /// transaction that does not hold it.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         let mut tx = self.begin().await?;
-        sqlx::query(crate::db::store::PG_APPEND_LOCK)
+        sqlx::query(PG_APPEND_LOCK)
             .execute(&mut *tx)
             .await?;
         Ok(tx)
     }
+}
+
+/// One advisory lock serialises writers and audit/revocation appends across replicas (held
+/// to commit; taken first by `BeginWrite` for PostgreSQL).
+pub const PG_APPEND_LOCK: &str = "SELECT pg_advisory_xact_lock(738201)";
+
+/// The global append lock inside a transaction: audit entries, revocations and list sequences
+/// are appended in one order across replicas. PostgreSQL: the advisory lock (a no-op when
+/// `BeginWrite` took it already); SQLite: nothing, `BEGIN IMMEDIATE` holds the write lock.
+pub trait AppendLock: Send {
+    /// Take the lock (held until the transaction ends).
+    fn serialize_appends(&mut self) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+impl AppendLock for sqlx::SqliteConnection {
+    async fn serialize_appends(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl AppendLock for sqlx::PgConnection {
+    async fn serialize_appends(&mut self) -> Result<()> {
+        sqlx::query(PG_APPEND_LOCK).execute(&mut *self).await?;
+        Ok(())
+    }
+}
+
+/// Every table's statements on one connection: what the service code running inside a
+/// transaction is generic over.
+pub trait Store:
+    AppendLock
+    + AuditLog
+    + Certificates
+    + Doses
+    + Dscs
+    + Facilities
+    + Persons
+    + Revocations
+    + RuleSets
+    + Tokens
+{
+}
+
+impl<T> Store for T where
+    T: AppendLock
+        + AuditLog
+        + Certificates
+        + Doses
+        + Dscs
+        + Facilities
+        + Persons
+        + Revocations
+        + RuleSets
+        + Tokens
+{
+}
+
+/// Every statement trait, for code that calls them on a concrete connection or transaction
+/// (`use crate::db::prelude::*`).
+pub mod prelude {
+    pub use super::{
+        AppendLock, AuditLog, BeginWrite, Certificates, Doses, Dscs, Facilities, Persons,
+        Revocations, RuleSets, Store, Tokens,
+    };
 }

@@ -2,8 +2,7 @@
 
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::tokens::{self, Caller, Role};
-use crate::with_db;
+use crate::tokens::{Caller, Role};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -21,12 +20,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 async fn authenticate(state: &AppState, token: &str) -> Result<Caller> {
-    let issuer = &state.issuer;
-    let now = state.now();
-    with_db!(&issuer.db, |p| {
-        let mut c = p.acquire().await?;
-        tokens::authenticate(&mut *c, &issuer.keys.token_secret, token, now).await
-    })
+    state.issuer.authenticate(token, state.now()).await
 }
 
 impl FromRequestParts<AppState> for Caller {

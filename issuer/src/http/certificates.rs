@@ -5,9 +5,10 @@
 
 use super::auth::{require, MaybeCaller};
 use super::{json_body, AppState, Metrics};
-use crate::db::store::CertRow;
+use crate::db::rows::CertRow;
 use crate::error::{Error, Result};
-use crate::issue::{CertView, RevokeReason};
+use crate::domain::RevokeReason;
+use crate::service::CertView;
 use crate::tokens::Role;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -96,43 +97,6 @@ async fn get_svg(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The printable page: yellow for partial, blue for complete and booster.
-pub fn page_html(c: &CertRow, svg: &str) -> String {
-    let (colour, vi, en) = match c.status.as_str() {
-        "partial" => ("#f5c518", "Đã tiêm chưa đủ liều", "Partially vaccinated"),
-        "booster" => ("#1e63c6", "Đã tiêm mũi nhắc lại", "Booster dose received"),
-        _ => ("#1e63c6", "Đã tiêm đủ liều", "Fully vaccinated"),
-    };
-    let state_note = match c.state.as_str() {
-        "revoked" => "<p class=\"warn\">ĐÃ THU HỒI / REVOKED</p>",
-        "superseded" => "<p class=\"warn\">ĐÃ ĐƯỢC THAY THẾ / SUPERSEDED</p>",
-        _ => "",
-    };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">\
-<title>Chứng nhận tiêm chủng / Vaccination certificate</title>\
-<style>body{{font-family:sans-serif;margin:2em}}.band{{background:{colour};color:#fff;padding:1em;\
-font-size:1.4em}}.warn{{color:#b00;font-weight:bold}}@media print{{.band{{-webkit-print-color-adjust:exact;\
-print-color-adjust:exact}}}}</style></head><body>\
-<div class=\"band\" data-status=\"{status}\">{vi} / {en}</div>{state_note}\
-<div class=\"qr\">{svg}</div>\
-<p>Mũi / Dose: {dn}/{sd}</p><p>Mã chứng nhận / Certificate ID: {uvci}</p>\
-<p>Hiệu lực đến / Valid until: {exp}</p></body></html>\n",
-        status = escape(&c.status),
-        dn = c.dn,
-        sd = c.sd,
-        uvci = escape(&c.uvci),
-        exp = escape(&crate::issue::rfc3339_pub(c.expires_at)),
-    )
-}
-
 async fn get_page(
     State(s): State<AppState>,
     caller: MaybeCaller,
@@ -141,7 +105,7 @@ async fn get_page(
 ) -> Result<Html<String>> {
     let c = readable(&s, caller, &headers, &uvci).await?;
     let svg = qr::render_svg(&c.hc1, &RenderOptions::DEFAULT)?;
-    Ok(Html(page_html(&c, &svg)))
+    Ok(Html(crate::web::certificate_page::render(&c, &svg)?))
 }
 
 async fn revoke(
@@ -155,7 +119,7 @@ async fn revoke(
     let reason = v
         .get("reason")
         .and_then(|r| r.as_str())
-        .and_then(RevokeReason::from_name)
+        .and_then(RevokeReason::from_caller)
         .ok_or_else(|| Error::field("reason", "must be error, fraud or key_compromise"))?;
     let out = s
         .issuer

@@ -21,8 +21,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<AppState>) -> Result<&'static str> {
-    s.issuer.db.ping().await?;
-    s.issuer.keys.current_signer(&s.issuer.db).await?;
+    s.issuer.ready().await?;
     Ok("ready\n")
 }
 

@@ -4,7 +4,7 @@
 
 use super::{json_body, AppState};
 use crate::error::{Error, Result};
-use crate::issue::CertView;
+use crate::service::CertView;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;

@@ -7,7 +7,6 @@ use super::{json_body, AppState};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::tokens::{Caller, Role};
-use crate::with_db;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -28,8 +27,7 @@ async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>> 
     require(&caller, &[Role::Ministry, Role::Auditor])?;
     let keys: Vec<Value> = s
         .issuer
-        .keys
-        .list(&s.issuer.db)
+        .list_keys()
         .await?
         .into_iter()
         .map(|d| json!({"kid": d.kid, "algorithm": d.algorithm, "state": d.state, "created_at": d.created_at}))
@@ -49,17 +47,10 @@ async fn rotate(State(s): State<AppState>, caller: Caller, body: Bytes) -> Resul
                 .ok_or_else(|| Error::field("algorithm", "must be ES256, PS256 or EdDSA"))?,
         }
     };
-    let now = s.now();
     let kid = s
         .issuer
-        .keys
-        .rotate(&s.issuer.db, alg, &s.issuer.settings.country, now)
+        .rotate_key(alg, &caller.actor(), s.now())
         .await?;
-    with_db!(&s.issuer.db, |p| {
-        let mut tx = crate::db::BeginWrite::begin_write(p).await?;
-        audit::append(&mut *tx, now, &caller.actor(), "rotate", &kid, alg.name()).await?;
-        tx.commit().await?;
-    });
     Ok(Json(json!({ "kid": kid, "algorithm": alg.name() })))
 }
 
@@ -80,10 +71,7 @@ async fn compromise(
 
 async fn audit_verify(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>> {
     require(&caller, &[Role::Ministry, Role::Auditor])?;
-    let v = with_db!(&s.issuer.db, |p| {
-        let mut c = p.acquire().await?;
-        audit::verify(&mut *c).await?
-    });
+    let v = s.issuer.verify_audit_log().await?;
     Ok(Json(match v {
         audit::Verdict::Intact { entries } => json!({"intact": true, "entries": entries}),
         audit::Verdict::Broken { seq, reason } => {

@@ -13,7 +13,7 @@ pub mod vaccinations;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::issue::Issuer;
+use crate::service::Issuer;
 use axum::body::Bytes;
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};

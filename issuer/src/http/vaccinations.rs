@@ -5,7 +5,7 @@ use super::auth::require;
 use super::{json_body, AppState, Metrics};
 use crate::error::{Error, Result};
 use crate::input;
-use crate::issue::{CertView, IssueOutcome};
+use crate::service::{CertView, IssueOutcome};
 use crate::tokens::{Caller, Role};
 use axum::body::Bytes;
 use axum::extract::{Path, State};

@@ -8,8 +8,8 @@ use axum::http::{Request, StatusCode};
 use issuer::clock::FixedClock;
 use issuer::db::Db;
 use issuer::http::{AppState, Metrics};
-use issuer::issue::{Issuer, Settings};
-use issuer::tokens::{self, Role};
+use issuer::service::{Issuer, Settings};
+use issuer::tokens::Role;
 use issuer::with_db;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -103,7 +103,7 @@ impl Harness {
     }
 
     pub async fn cleanup(self) {
-        self.issuer.db.close().await;
+        self.issuer.db().close().await;
         if let Some((base, name)) = &self.pg_cleanup {
             let pool = sqlx::PgPool::connect(base).await.unwrap();
             let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -113,9 +113,9 @@ impl Harness {
     }
 
     pub async fn facility(&self, id: &str) -> String {
-        with_db!(&self.issuer.db, |p| {
+        with_db!(&self.issuer.db(), |p| {
             let mut c = p.acquire().await.unwrap();
-            issuer::db::store::Store::facility_insert(&mut *c, id, id, T0)
+            issuer::db::Facilities::facility_insert(&mut *c, id, id, T0)
                 .await
                 .unwrap();
         });
@@ -123,19 +123,12 @@ impl Harness {
     }
 
     pub async fn token(&self, role: Role, facility: Option<&str>) -> String {
-        with_db!(&self.issuer.db, |p| {
-            let mut c = p.acquire().await.unwrap();
-            tokens::mint(
-                &mut *c,
-                &self.issuer.keys.token_secret,
-                role,
-                facility,
-                86_400,
-                self.clock.0.load(std::sync::atomic::Ordering::SeqCst),
-            )
+        let now = self.clock.0.load(std::sync::atomic::Ordering::SeqCst);
+        self.issuer
+            .mint_token(role, facility, 86_400, "test", now)
             .await
             .unwrap()
-        })
+            .token
     }
 
     pub async fn raw(

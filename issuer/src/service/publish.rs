@@ -8,10 +8,13 @@
 //! are kept in the database: one row per publication, the sequence monotone per name and
 //! unique, so replicas signing at once never publish the same sequence.
 
-use crate::db::store::Store;
+use super::context::TxCtx;
+use super::Issuer;
+use crate::db::rows::RuleSetRow;
+use crate::db::prelude::*;
+use crate::domain::{AuditAction, DscState};
 use crate::error::{Error, Result};
-use crate::issue::Issuer;
-use crate::{audit, with_db};
+use crate::with_db;
 use sha2::{Digest, Sha256};
 use trust_list::list::{TrustList, TrustListEntry};
 use trust_list::revocation::{revocation_hashes, RevocationDelta, RevocationList};
@@ -102,14 +105,12 @@ enum Publish {
     IfAbsentOrAging,
 }
 
-type RuleSetRow = (i64, i64, i64, String, Vec<u8>);
-
 impl Issuer {
     /// DSCs that verifiers should trust (not compromised).
     pub async fn trusted_dscs(&self) -> Result<Vec<Dsc>> {
         let mut out = Vec::new();
         for d in self.keys.list(&self.db).await? {
-            if d.state != "compromised" {
+            if d.state != DscState::Compromised {
                 out.push(Dsc::from_der(&d.cert_der)?);
             }
         }
@@ -231,20 +232,18 @@ impl Issuer {
         if !trust_list::rules::valid_name(name) {
             return Ok(None);
         }
-        let latest: Option<RuleSetRow> = with_db!(&self.db, |p| {
-            sqlx::query_as(
-                "SELECT sequence, issued_at, valid_until, rules_json, signed FROM rule_sets \
-                 WHERE name = $1 ORDER BY sequence DESC LIMIT 1",
-            )
-            .bind(name)
-            .fetch_optional(p)
-            .await?
+        let latest = with_db!(&self.db, |p| {
+            let mut c = p.acquire().await?;
+            c.rule_set_latest(name).await?
         });
         let (rules_json, valid_for) = match latest {
-            Some(row) if !aging(row.1, row.2, now) => return Ok(Some(published(name, row))),
-            Some((_, issued_at, valid_until, rules_json, _)) => {
-                (rules_json, valid_until.saturating_sub(issued_at).max(1))
+            Some(row) if !aging(row.issued_at, row.valid_until, now) => {
+                return Ok(Some(published(name, row)))
             }
+            Some(row) => (
+                row.rules_json,
+                row.valid_until.saturating_sub(row.issued_at).max(1),
+            ),
             None => match builtin_rules_json(name)? {
                 Some(json) => (json, RULE_SET_VALIDITY),
                 None => return Ok(None),
@@ -303,67 +302,49 @@ impl Issuer {
         let signer = self.keys.list_signer.signer()?;
         let chain = [self.keys.list_signer.cert_der.clone()];
         let hash = Sha256::digest(rules_json.as_bytes()).to_vec();
-        let out = with_db!(&self.db, |p| {
-            let mut tx = crate::db::BeginWrite::begin_write(p).await?;
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin_write().await?;
+            let mut ctx = TxCtx::unsigned(&self.settings, actor, now);
             // Take the append lock (PostgreSQL advisory lock; SQLite's BEGIN IMMEDIATE already
             // holds the write lock) before reading the latest sequence, so concurrent replicas
             // queue instead of racing to the same sequence and exhausting their retries.
             tx.serialize_appends().await?;
-            let latest: Option<RuleSetRow> = sqlx::query_as(
-                "SELECT sequence, issued_at, valid_until, rules_json, signed FROM rule_sets \
-                 WHERE name = $1 ORDER BY sequence DESC LIMIT 1",
-            )
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match latest {
-                Some(row) if mode == Publish::IfAbsentOrAging && !aging(row.1, row.2, now) => {
+            let latest = tx.rule_set_latest(name).await?;
+            if let Some(row) = &latest {
+                if mode == Publish::IfAbsentOrAging && !aging(row.issued_at, row.valid_until, now)
+                {
                     // Another replica published (or refreshed) it meanwhile.
                     tx.rollback().await?;
-                    published(name, row)
-                }
-                latest => {
-                    let (prev_seq, prev_issued) =
-                        latest.map(|r| (r.0, r.1)).unwrap_or((0, i64::MIN));
-                    // Never older than the previous publication (verifiers refuse that as a
-                    // rollback), even if this replica's clock lags.
-                    let issued_at = now.max(prev_issued);
-                    let set = SignedRuleSet {
-                        name: name.to_string(),
-                        sequence: u64::try_from(prev_seq.saturating_add(1)).unwrap_or(1),
-                        issued_at,
-                        valid_until: issued_at.saturating_add(valid_for),
-                        rules_json: rules_json.to_string(),
-                    };
-                    let signed = set.sign(&signer, &chain)?;
-                    sqlx::query(
-                        "INSERT INTO rule_sets \
-                         (name, sequence, issued_at, valid_until, rules_json, rules_hash, signed) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(name)
-                    .bind(prev_seq.saturating_add(1))
-                    .bind(set.issued_at)
-                    .bind(set.valid_until)
-                    .bind(rules_json)
-                    .bind(&hash)
-                    .bind(&signed)
-                    .execute(&mut *tx)
-                    .await?;
-                    let detail = format!("sequence {} sha256 {}", set.sequence, hex::encode(&hash));
-                    audit::append(&mut *tx, now, actor, "rule_set_sign", name, &detail).await?;
-                    tx.commit().await?;
-                    PublishedRuleSet {
-                        name: set.name,
-                        sequence: set.sequence,
-                        issued_at: set.issued_at,
-                        valid_until: set.valid_until,
-                        signed,
-                    }
+                    return Ok(published(name, row.clone()));
                 }
             }
-        });
-        Ok(out)
+            let (prev_seq, prev_issued) = latest
+                .map(|r| (r.sequence, r.issued_at))
+                .unwrap_or((0, i64::MIN));
+            // Never older than the previous publication (verifiers refuse that as a rollback),
+            // even if this replica's clock lags.
+            let issued_at = now.max(prev_issued);
+            let set = SignedRuleSet {
+                name: name.to_string(),
+                sequence: u64::try_from(prev_seq.saturating_add(1)).unwrap_or(1),
+                issued_at,
+                valid_until: issued_at.saturating_add(valid_for),
+                rules_json: rules_json.to_string(),
+            };
+            let row = RuleSetRow {
+                sequence: prev_seq.saturating_add(1),
+                issued_at: set.issued_at,
+                valid_until: set.valid_until,
+                rules_json: rules_json.to_string(),
+                signed: set.sign(&signer, &chain)?,
+            };
+            tx.rule_set_insert(name, &row, &hash).await?;
+            let detail = format!("sequence {} sha256 {}", set.sequence, hex::encode(&hash));
+            ctx.audit(&mut *tx, AuditAction::RuleSetSign, name, &detail)
+                .await?;
+            tx.commit().await?;
+            Ok(published(name, row))
+        })
     }
 
     /// Write everything a verifier needs into `dir` (`keys export`); returns the file names.
@@ -405,15 +386,12 @@ impl Issuer {
     }
 }
 
-fn published(
-    name: &str,
-    (sequence, issued_at, valid_until, _, signed): RuleSetRow,
-) -> PublishedRuleSet {
+fn published(name: &str, row: RuleSetRow) -> PublishedRuleSet {
     PublishedRuleSet {
         name: name.to_string(),
-        sequence: u64::try_from(sequence).unwrap_or(0),
-        issued_at,
-        valid_until,
-        signed,
+        sequence: u64::try_from(row.sequence).unwrap_or(0),
+        issued_at: row.issued_at,
+        valid_until: row.valid_until,
+        signed: row.signed,
     }
 }

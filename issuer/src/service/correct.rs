@@ -1,0 +1,168 @@
+//! Correct a dose (`PUT /v1/vaccinations/{record_id}`) or the person behind a record
+//! (`PUT /v1/vaccinations/{record_id}/person`); spec/issuer.md §Flows "Correct". The person's
+//! certificates are re-issued and the old ones revoked as `correction`, in one transaction
+//! with its audit entry.
+
+use super::context::TxCtx;
+use super::sign;
+use super::views::{CertView, IssueOutcome};
+use super::Issuer;
+use crate::db::rows::{DoseRow, PersonRow};
+use crate::db::prelude::*;
+use crate::domain::{best_dose, AuditAction, RevokeReason};
+use crate::error::{Error, Result};
+use crate::input::{DoseFields, PersonInput};
+use crate::with_db;
+use sha2::{Digest, Sha256};
+
+impl Issuer {
+    /// Correct a dose. `facility` = `Some` restricts to that facility's records.
+    pub async fn correct_dose(
+        &self,
+        record_id: &str,
+        facility: Option<&str>,
+        fields: &DoseFields,
+        actor: &str,
+        now: i64,
+    ) -> Result<IssueOutcome> {
+        let signer = self.keys.current_signer(&self.db).await?;
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin_write().await?;
+            let mut ctx = TxCtx::new(&self.settings, &*signer, actor, now);
+            let (mut dose, person) = record_and_person(&mut *tx, record_id, facility, now).await?;
+            apply_correction(&mut dose, fields);
+            tx.dose_correct(&dose, now).await?;
+            let cert = reissue_from_best(&mut *tx, &ctx, &person)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let detail = format!("uvci={}", cert.uvci);
+            ctx.audit(&mut *tx, AuditAction::CorrectDose, record_id, &detail)
+                .await?;
+            tx.commit().await?;
+            Ok(IssueOutcome {
+                record_id: dose.id,
+                retrieval_code: None,
+                certificate: CertView::from(&cert),
+                replayed: false,
+            })
+        })
+    }
+
+    /// Correct the person behind a record (names, date of birth, national id): every current
+    /// certificate is re-issued and the old ones revoked.
+    pub async fn correct_person(
+        &self,
+        record_id: &str,
+        facility: Option<&str>,
+        person_in: &PersonInput,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<CertView>> {
+        let signer = self.keys.current_signer(&self.db).await?;
+        let new_hash = self.ident.national_id_hash(&person_in.national_id);
+        with_db!(&self.db, |p| {
+            let mut tx = p.begin_write().await?;
+            let mut ctx = TxCtx::new(&self.settings, &*signer, actor, now);
+            let (_, person) = record_and_person(&mut *tx, record_id, facility, now).await?;
+            if let Some(other) = tx.person_by_hash(&new_hash).await? {
+                if other.id != person.id {
+                    return Err(Error::StateConflict("another person has this national id"));
+                }
+            }
+            tx.person_update(
+                &person.id,
+                &new_hash,
+                Some(&person_in.family_name),
+                person_in.given_name.as_deref(),
+                &person_in.date_of_birth,
+                now,
+            )
+            .await?;
+            let updated = tx.person_by_id(&person.id).await?.ok_or(Error::NotFound)?;
+            let signing = sign::person_input(&updated, &person_in.national_id);
+            let mut out = Vec::new();
+            for old in tx.certs_current_of_person(&person.id).await? {
+                let d = tx.dose_by_id(&old.dose_id).await?.ok_or(Error::NotFound)?;
+                let row = ctx
+                    .replace(
+                        &mut *tx,
+                        &person.id,
+                        &signing,
+                        &d,
+                        std::slice::from_ref(&old),
+                        RevokeReason::Correction,
+                    )
+                    .await?;
+                out.push(CertView::from(&row));
+            }
+            let detail = format!("reissued={}", out.len());
+            ctx.audit(&mut *tx, AuditAction::CorrectPerson, record_id, &detail)
+                .await?;
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+}
+
+/// The record `record_id` (of `facility`, when given) and its person, locked for this
+/// transaction.
+async fn record_and_person<C: Store>(
+    tx: &mut C,
+    record_id: &str,
+    facility: Option<&str>,
+    now: i64,
+) -> Result<(DoseRow, PersonRow)> {
+    let dose = tx.dose_by_id(record_id).await?.ok_or(Error::NotFound)?;
+    if facility.is_some_and(|f| f != dose.facility_id) {
+        return Err(Error::Forbidden("the record belongs to another facility"));
+    }
+    let person = tx
+        .person_by_id(&dose.person_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    tx.person_lock(&person.id, now).await?;
+    Ok((dose, person))
+}
+
+/// Overwrite the dose's fields; a retry of the original submission is a conflict from now on
+/// (its content hash changes).
+fn apply_correction(dose: &mut DoseRow, fields: &DoseFields) {
+    dose.tg = fields.target.clone();
+    dose.vp = fields.vaccine_type.clone();
+    dose.mp = fields.product.clone();
+    dose.ma = fields.manufacturer.clone();
+    dose.dn = fields.dose_number;
+    dose.sd = fields.series_total;
+    dose.dt = fields.date.clone();
+    dose.co = fields.country.clone();
+    dose.lot = fields.lot.clone();
+    let mut h = dose.content_hash.clone();
+    h.extend_from_slice(b"corrected");
+    dose.content_hash = Sha256::digest(&h).to_vec();
+}
+
+/// Re-issue the person's certificate from their best dose with a new UVCI, revoking the
+/// current ones as `correction`. `None` when the person has no active dose.
+async fn reissue_from_best<C: Store>(
+    tx: &mut C,
+    ctx: &TxCtx<'_>,
+    person: &PersonRow,
+) -> Result<Option<crate::db::rows::CertRow>> {
+    let doses = tx.doses_of_person(&person.id).await?;
+    let Some(best) = best_dose(&doses).cloned() else {
+        return Ok(None);
+    };
+    let current = tx.certs_current_of_person(&person.id).await?;
+    let signing = sign::person_input(person, "");
+    let row = ctx
+        .replace(
+            tx,
+            &person.id,
+            &signing,
+            &best,
+            &current,
+            RevokeReason::Correction,
+        )
+        .await?;
+    Ok(Some(row))
+}

@@ -1,0 +1,84 @@
+//! What the service answers: the certificate as the API shows it and the result of an
+//! issuance. States are the domain enums, serialised as their wire words.
+
+use crate::db::rows::CertRow;
+use crate::domain::{CertState, RevokeReason, VaccinationStatus};
+use serde::Serialize;
+
+/// The certificate as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CertView {
+    /// UVCI.
+    pub uvci: String,
+    /// The `HC1:` text.
+    pub hc1: String,
+    /// `partial`, `complete` or `booster`.
+    #[serde(serialize_with = "status_word")]
+    pub status: VaccinationStatus,
+    /// Dose number.
+    pub dose_number: i64,
+    /// Doses in the series.
+    pub series_total: i64,
+    /// Base64 kid of the signing DSC.
+    pub kid: String,
+    /// Issued (RFC 3339).
+    pub issued_at: String,
+    /// Expires (RFC 3339).
+    pub expires_at: String,
+    /// `current`, `superseded` or `revoked`.
+    pub state: CertState,
+    /// Why revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke_reason: Option<RevokeReason>,
+    /// The certificate that replaced this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+}
+
+fn status_word<S: serde::Serializer>(s: &VaccinationStatus, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.name())
+}
+
+/// Unix seconds as RFC 3339 (UTC); empty for a time outside the calendar.
+pub fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+impl From<&CertRow> for CertView {
+    fn from(c: &CertRow) -> Self {
+        CertView {
+            uvci: c.uvci.clone(),
+            hc1: c.hc1.clone(),
+            status: c.status,
+            dose_number: c.dn,
+            series_total: c.sd,
+            kid: c.kid.clone(),
+            issued_at: rfc3339(c.issued_at),
+            expires_at: rfc3339(c.expires_at),
+            state: c.state,
+            revoke_reason: c.revoke_reason,
+            replaced_by: c.replaced_by.clone(),
+        }
+    }
+}
+
+/// Result of issuing (and of a retry).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IssueOutcome {
+    /// Our record id of the dose.
+    pub record_id: String,
+    /// The holder's retrieval code (only on the submission that created the person).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieval_code: Option<String>,
+    /// The certificate the person holds after this dose.
+    pub certificate: CertView,
+    /// True when this answers a retry (nothing new was written).
+    #[serde(skip)]
+    pub replayed: bool,
+}
