@@ -8,9 +8,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::json::parse_json;
 use crate::error::{CertLogicError, RuleErrorKind};
 use crate::eval::evaluate_in_context;
+use crate::json::parse_json;
 use crate::value::{Composite, Truth, Val};
 use crate::{validate_with_limits, Limits};
 

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::json::parse_json;
 use crate::error::{CertLogicError, RuleErrorKind};
+use crate::json::parse_json;
 use crate::Limits;
 
 /// The vendored EU value-set files, `(file name, contents)`.
