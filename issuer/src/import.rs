@@ -147,129 +147,158 @@ pub async fn run(issuer: &Issuer, file: &Path, opts: &Options, now: i64) -> Resu
     let format = Format::from_path(file)
         .ok_or_else(|| Error::Config("import file must end in .csv, .ndjson or .jsonl".into()))?;
     let f = std::fs::File::open(file)?;
-    let total = f.metadata()?.len();
-    let bar = if opts.progress {
-        let b = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
-        ) {
-            b.set_style(style);
-        }
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(opts.progress, f.metadata()?.len());
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(f));
-    let mut rejects = Rejects {
-        out: BufWriter::new(std::fs::File::create(&opts.rejects)?),
-        count: 0,
-    };
     let actor = format!(
         "import:{}",
         file.file_name().and_then(|n| n.to_str()).unwrap_or("file")
     );
-    let mut summary = Summary::default();
-    let mut pipeline = Pipeline {
-        issuer,
-        actor: &actor,
+    let mut session = Session {
+        pipeline: Pipeline {
+            issuer,
+            actor: &actor,
+            now,
+            signed: None,
+        },
+        pending: Vec::with_capacity(opts.batch),
+        batch: opts.batch,
+        summary: Summary::default(),
+        rejects: Rejects {
+            out: BufWriter::new(std::fs::File::create(&opts.rejects)?),
+            count: 0,
+        },
         now,
-        signed: None,
     };
-    let mut pending: Vec<(u64, crate::input::DoseInput)> = Vec::with_capacity(opts.batch);
+    match format {
+        Format::Ndjson => session.ndjson(reader).await?,
+        Format::Csv => session.csv(reader).await?,
+    }
+    let summary = session.finish().await?;
+    bar.finish_and_clear();
+    Ok(summary)
+}
 
-    let handle_value = |line: u64,
-                        v: std::result::Result<Value, Error>,
-                        pending: &mut Vec<(u64, crate::input::DoseInput)>,
-                        rejects: &mut Rejects|
-     -> Result<()> {
+/// A progress bar over `total` bytes, or a hidden one.
+fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}")
+    {
+        b.set_style(style);
+    }
+    b
+}
+
+/// One import run: rows parsed into batches, batches through the pipeline, refusals to the
+/// rejects file.
+struct Session<'a> {
+    pipeline: Pipeline<'a>,
+    pending: Vec<(u64, DoseInput)>,
+    batch: usize,
+    summary: Summary,
+    rejects: Rejects,
+    now: i64,
+}
+
+impl Session<'_> {
+    /// Take one row (line `line` of the file): parsed into the next batch, or rejected.
+    fn take(&mut self, line: u64, v: std::result::Result<Value, Error>) -> Result<()> {
         let record = v
             .as_ref()
             .ok()
             .and_then(|v| v.get("facility_record_id"))
             .and_then(Value::as_str)
             .map(str::to_string);
-        match v.and_then(|v| parse_submission(&v, now)) {
-            Ok(input) => pending.push((line, input)),
-            Err(e) => rejects.reject(line, record.as_deref(), &e)?,
+        match v.and_then(|v| parse_submission(&v, self.now)) {
+            Ok(input) => self.pending.push((line, input)),
+            Err(e) => self.rejects.reject(line, record.as_deref(), &e)?,
         }
         Ok(())
-    };
-
-    match format {
-        Format::Ndjson => {
-            let mut n = 0u64;
-            for l in reader.lines() {
-                n += 1;
-                summary.rows += 1;
-                let v = match l {
-                    Ok(t) if t.len() > MAX_LINE => Err(Error::MalformedJson),
-                    Ok(t) if t.trim().is_empty() => {
-                        summary.rows -= 1;
-                        continue;
-                    }
-                    Ok(t) => serde_json::from_str::<Value>(&t).map_err(|_| Error::MalformedJson),
-                    Err(_) => Err(Error::MalformedJson),
-                };
-                handle_value(n, v, &mut pending, &mut rejects)?;
-                if pending.len() >= opts.batch {
-                    pipeline
-                        .push(&mut pending, &mut summary, &mut rejects)
-                        .await?;
-                }
-            }
-        }
-        Format::Csv => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(reader.take(u64::MAX));
-            let headers: Vec<String> = rdr
-                .headers()
-                .map_err(|e| Error::Config(format!("csv header: {e}")))?
-                .iter()
-                .map(|h| h.trim().to_string())
-                .collect();
-            if let Some(bad) = headers.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
-                return Err(Error::Config(format!("unknown csv column {bad:?}")));
-            }
-            let mut rec = csv::StringRecord::new();
-            let mut n = 1u64;
-            loop {
-                n += 1;
-                match rdr.read_record(&mut rec) {
-                    Ok(false) => break,
-                    Ok(true) => {
-                        summary.rows += 1;
-                        let v = if rec.len() != headers.len() {
-                            Err(Error::Validation(vec![crate::error::FieldError::new(
-                                "row",
-                                format!("has {} fields, header has {}", rec.len(), headers.len()),
-                            )]))
-                        } else {
-                            Ok(csv_row_to_json(&headers, &rec))
-                        };
-                        handle_value(n, v, &mut pending, &mut rejects)?;
-                    }
-                    Err(_) => {
-                        summary.rows += 1;
-                        rejects.reject(n, None, &Error::MalformedJson)?;
-                    }
-                }
-                if pending.len() >= opts.batch {
-                    pipeline
-                        .push(&mut pending, &mut summary, &mut rejects)
-                        .await?;
-                }
-            }
-        }
     }
-    pipeline
-        .push(&mut pending, &mut summary, &mut rejects)
-        .await?;
-    pipeline.finish(&mut summary, &mut rejects).await?;
-    rejects.out.flush()?;
-    summary.rejected = rejects.count;
-    bar.finish_and_clear();
-    Ok(summary)
+
+    /// Hand a full batch to the pipeline.
+    async fn flush_if_full(&mut self) -> Result<()> {
+        if self.pending.len() >= self.batch {
+            self.pipeline
+                .push(&mut self.pending, &mut self.summary, &mut self.rejects)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Read NDJSON: one submission per line; blank lines are skipped.
+    async fn ndjson(&mut self, reader: impl BufRead) -> Result<()> {
+        let mut n = 0u64;
+        for l in reader.lines() {
+            n += 1;
+            let v = match l {
+                Ok(t) if t.len() > MAX_LINE => Err(Error::MalformedJson),
+                Ok(t) if t.trim().is_empty() => continue,
+                Ok(t) => serde_json::from_str::<Value>(&t).map_err(|_| Error::MalformedJson),
+                Err(_) => Err(Error::MalformedJson),
+            };
+            self.summary.rows += 1;
+            self.take(n, v)?;
+            self.flush_if_full().await?;
+        }
+        Ok(())
+    }
+
+    /// Read CSV with a header of [`CSV_COLUMNS`] names.
+    async fn csv(&mut self, reader: impl BufRead) -> Result<()> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(reader);
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| Error::Config(format!("csv header: {e}")))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        if let Some(bad) = headers.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
+            return Err(Error::Config(format!("unknown csv column {bad:?}")));
+        }
+        let mut rec = csv::StringRecord::new();
+        let mut n = 1u64;
+        loop {
+            n += 1;
+            match rdr.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) if rec.len() != headers.len() => {
+                    self.summary.rows += 1;
+                    let reason = format!("has {} fields, header has {}", rec.len(), headers.len());
+                    let e = Error::Validation(vec![crate::error::FieldError::new("row", reason)]);
+                    self.take(n, Err(e))?;
+                }
+                Ok(true) => {
+                    self.summary.rows += 1;
+                    self.take(n, Ok(csv_row_to_json(&headers, &rec)))?;
+                }
+                Err(_) => {
+                    self.summary.rows += 1;
+                    self.rejects.reject(n, None, &Error::MalformedJson)?;
+                }
+            }
+            self.flush_if_full().await?;
+        }
+        Ok(())
+    }
+
+    /// Write what is left and close the rejects file.
+    async fn finish(mut self) -> Result<Summary> {
+        self.pipeline
+            .push(&mut self.pending, &mut self.summary, &mut self.rejects)
+            .await?;
+        self.pipeline
+            .finish(&mut self.summary, &mut self.rejects)
+            .await?;
+        self.rejects.out.flush()?;
+        self.summary.rejected = self.rejects.count;
+        Ok(self.summary)
+    }
 }
 
 /// Two batches in flight: while one is signed (every core, off the async runtime), the one
