@@ -337,8 +337,8 @@ async fn bulk(t: &Target, records: usize) -> Result<BulkResult> {
     if summary.issued != records as u64 || summary.rejected != 0 {
         bail!("import summary {summary:?}, expected {records} issued and none rejected");
     }
-    let doses = count_rows(&t.issuer.db(), "doses").await?;
-    let certs = count_rows(&t.issuer.db(), "certificates").await?;
+    let doses = count_rows(t.issuer.db(), "doses").await?;
+    let certs = count_rows(t.issuer.db(), "certificates").await?;
     if doses != records as i64 || certs != records as i64 {
         bail!("after import: {doses} doses, {certs} certificates; expected {records} of each");
     }
@@ -566,7 +566,7 @@ fn http_load(t: &Target, requests: usize, concurrency: usize) -> Result<HttpResu
     })?;
     let mut result = result?;
     // Acknowledged means committed: every 200 (plus the warm-up) is a dose row.
-    result.durable = server_rt.block_on(count_rows(&t.issuer.db(), "doses"))? - FACILITIES as i64;
+    result.durable = server_rt.block_on(count_rows(t.issuer.db(), "doses"))? - FACILITIES as i64;
     Ok(result)
 }
 

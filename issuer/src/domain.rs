@@ -216,7 +216,10 @@ mod tests {
 
     #[test]
     fn callers_cannot_give_the_correction_reason() {
-        assert_eq!(RevokeReason::from_caller("fraud"), Some(RevokeReason::Fraud));
+        assert_eq!(
+            RevokeReason::from_caller("fraud"),
+            Some(RevokeReason::Fraud)
+        );
         assert_eq!(RevokeReason::from_caller("correction"), None);
         assert_eq!(RevokeReason::from_caller("nonsense"), None);
     }

@@ -10,7 +10,7 @@ use crate::input::parse_submission;
 use crate::input::DoseInput;
 use crate::service::{IssueOutcome, Issuer, PreparedBatch};
 use serde_json::{json, Map, Value};
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Rows per transaction.
@@ -184,9 +184,9 @@ fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let b = indicatif::ProgressBar::new(total);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+    ) {
         b.set_style(style);
     }
     b
@@ -249,9 +249,7 @@ impl Session<'_> {
 
     /// Read CSV with a header of [`CSV_COLUMNS`] names.
     async fn csv(&mut self, reader: impl BufRead) -> Result<()> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(reader);
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let headers: Vec<String> = rdr
             .headers()
             .map_err(|e| Error::Config(format!("csv header: {e}")))?

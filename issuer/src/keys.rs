@@ -309,7 +309,8 @@ impl Keys {
             .map_err(|_| Error::Internal("key ring lock".into()))?;
         if !r.signers.contains_key(&kid) {
             let signer = self.load_signer(&kid)?;
-            r.signers.insert(kid.clone(), Arc::new(signer) as Arc<dyn Signer>);
+            r.signers
+                .insert(kid.clone(), Arc::new(signer) as Arc<dyn Signer>);
         }
         r.current = Some(kid.clone());
         r.checked = Some(Instant::now());

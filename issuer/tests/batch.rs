@@ -116,7 +116,10 @@ async fn batch_matches_single_path(batch: &Harness, single: &Harness) {
     // The retry of seed-1 after seed-2 (same batch) sees its certificate superseded.
     let retry = got.get(6).unwrap().as_ref().unwrap();
     assert!(retry.replayed);
-    assert_eq!(retry.certificate.state, issuer::domain::CertState::Superseded);
+    assert_eq!(
+        retry.certificate.state,
+        issuer::domain::CertState::Superseded
+    );
     for o in got.iter().flatten() {
         batch.assert_valid(&o.certificate.hc1).await;
     }

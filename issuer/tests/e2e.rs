@@ -526,7 +526,8 @@ mod scenarios {
             .call("POST", "/v1/holder/certificates", None, Some(ask(&code)))
             .await;
         assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
-        h.clock.advance(issuer::service::holder::LOCKOUT_SECONDS + 1);
+        h.clock
+            .advance(issuer::service::holder::LOCKOUT_SECONDS + 1);
         let (s, _) = h
             .call("POST", "/v1/holder/certificates", None, Some(ask(&code)))
             .await;

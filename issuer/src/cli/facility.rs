@@ -28,9 +28,15 @@ pub(super) async fn run(issuer: &Issuer, action: &FacilityCmd, now: i64) -> Resu
     let (id, change, verb) = match action {
         FacilityCmd::Add { id, name } => {
             let name = name.as_deref().unwrap_or(id);
-            (id, issuer.add_facility(id, name, ACTOR, now).await?, "added")
+            (
+                id,
+                issuer.add_facility(id, name, ACTOR, now).await?,
+                "added",
+            )
         }
-        FacilityCmd::Revoke { id } => (id, issuer.revoke_facility(id, ACTOR, now).await?, "revoked"),
+        FacilityCmd::Revoke { id } => {
+            (id, issuer.revoke_facility(id, ACTOR, now).await?, "revoked")
+        }
     };
     let said = match change {
         FacilityChange::Done => verb,

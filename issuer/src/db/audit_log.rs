@@ -2,7 +2,7 @@
 //! Written once for both backends: [`AuditLog`] is implemented for `SqliteConnection` and
 //! `PgConnection` by one macro (`$numbered`: PostgreSQL placeholders in multi-row statements).
 
-use super::rows::{AuditRow, RowExt, audit, chunk_rows, values_list};
+use super::rows::{audit, chunk_rows, values_list, AuditRow, RowExt};
 use crate::error::Result;
 use std::future::Future;
 

@@ -2,7 +2,7 @@
 //! Written once for both backends: [`Certificates`] is implemented for `SqliteConnection` and
 //! `PgConnection` by one macro (`$numbered`: PostgreSQL placeholders in multi-row statements).
 
-use super::rows::{CERT_COLS, CertRow, cert, chunk_rows, values_list};
+use super::rows::{cert, chunk_rows, values_list, CertRow, CERT_COLS};
 use crate::domain::{CertState, RevokeReason};
 use crate::error::Result;
 use std::future::Future;

@@ -2,7 +2,7 @@
 //! Written once for both backends: [`Doses`] is implemented for `SqliteConnection` and
 //! `PgConnection` by one macro (`$numbered`: PostgreSQL placeholders in multi-row statements).
 
-use super::rows::{DOSE_COLS, DoseRow, chunk_rows, dose, values_list};
+use super::rows::{chunk_rows, dose, values_list, DoseRow, DOSE_COLS};
 use crate::error::Result;
 use std::future::Future;
 

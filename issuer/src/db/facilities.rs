@@ -2,7 +2,7 @@
 //! Written once for both backends: [`Facilities`] is implemented for `SqliteConnection` and
 //! `PgConnection` by one macro (`$numbered`: PostgreSQL placeholders in multi-row statements).
 
-use super::rows::{RowExt};
+use super::rows::RowExt;
 use crate::error::Result;
 use std::future::Future;
 

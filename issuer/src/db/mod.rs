@@ -168,9 +168,7 @@ impl BeginWrite for PgPool {
     /// transaction that does not hold it.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         let mut tx = self.begin().await?;
-        sqlx::query(PG_APPEND_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(PG_APPEND_LOCK).execute(&mut *tx).await?;
         Ok(tx)
     }
 }

@@ -2,7 +2,7 @@
 //! Written once for both backends: [`Persons`] is implemented for `SqliteConnection` and
 //! `PgConnection` by one macro (`$numbered`: PostgreSQL placeholders in multi-row statements).
 
-use super::rows::{NewPerson, PERSON_COLS, PersonRow, RowExt, chunk_rows, person, values_list};
+use super::rows::{chunk_rows, person, values_list, NewPerson, PersonRow, RowExt, PERSON_COLS};
 use crate::error::Result;
 use std::future::Future;
 

@@ -6,8 +6,8 @@
 use super::auth::{require, MaybeCaller};
 use super::{json_body, AppState, Metrics};
 use crate::db::rows::CertRow;
-use crate::error::{Error, Result};
 use crate::domain::RevokeReason;
+use crate::error::{Error, Result};
 use crate::service::CertView;
 use crate::tokens::Role;
 use axum::body::Bytes;

@@ -47,10 +47,7 @@ async fn rotate(State(s): State<AppState>, caller: Caller, body: Bytes) -> Resul
                 .ok_or_else(|| Error::field("algorithm", "must be ES256, PS256 or EdDSA"))?,
         }
     };
-    let kid = s
-        .issuer
-        .rotate_key(alg, &caller.actor(), s.now())
-        .await?;
+    let kid = s.issuer.rotate_key(alg, &caller.actor(), s.now()).await?;
     Ok(Json(json!({ "kid": kid, "algorithm": alg.name() })))
 }
 

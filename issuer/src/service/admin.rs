@@ -5,8 +5,8 @@
 use super::context::TxCtx;
 use super::Issuer;
 use crate::audit;
-use crate::db::rows::DscRow;
 use crate::db::prelude::*;
+use crate::db::rows::DscRow;
 use crate::domain::AuditAction;
 use crate::error::Result;
 use crate::tokens::{self, Caller, Role};
@@ -52,7 +52,8 @@ impl Issuer {
             let mut ctx = TxCtx::unsigned(&self.settings, actor, now);
             let ok = tx.token_revoke(id, now).await?;
             if ok {
-                ctx.audit(&mut *tx, AuditAction::RevokeToken, id, "").await?;
+                ctx.audit(&mut *tx, AuditAction::RevokeToken, id, "")
+                    .await?;
             }
             tx.commit().await?;
             Ok(ok)
@@ -80,7 +81,8 @@ impl Issuer {
             let mut ctx = TxCtx::unsigned(&self.settings, actor, now);
             let added = tx.facility_insert(id, name, now).await?;
             if added {
-                ctx.audit(&mut *tx, AuditAction::FacilityAdd, id, "").await?;
+                ctx.audit(&mut *tx, AuditAction::FacilityAdd, id, "")
+                    .await?;
             }
             tx.commit().await?;
             Ok(change(added))

@@ -13,8 +13,8 @@ use super::single::{new_dose_row, Ready};
 use super::views::{CertView, IssueOutcome};
 use super::Issuer;
 use crate::audit;
-use crate::db::rows::{CertRow, DoseRow, NewPerson, PersonRow};
 use crate::db::prelude::*;
+use crate::db::rows::{CertRow, DoseRow, NewPerson, PersonRow};
 use crate::domain::{best_dose, AuditAction, CertState};
 use crate::error::{Error, Result};
 use crate::input::DoseInput;
@@ -211,7 +211,11 @@ impl Issuer {
         existing: &HashMap<(String, String), DoseRow>,
     ) -> Result<Vec<bool>> {
         let keys = record_keys(&batch.inputs);
-        let hashes: Vec<&[u8]> = batch.prepared.iter().map(|p| p.id_hash.as_slice()).collect();
+        let hashes: Vec<&[u8]> = batch
+            .prepared
+            .iter()
+            .map(|p| p.id_hash.as_slice())
+            .collect();
         let known: HashSet<Vec<u8>> = tx.persons_existing(&hashes).await?.into_iter().collect();
         let mut key_count: HashMap<(&str, &str), usize> = HashMap::new();
         for k in &keys {

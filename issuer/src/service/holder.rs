@@ -4,8 +4,8 @@
 
 use super::views::CertView;
 use super::Issuer;
-use crate::db::rows::{CertRow, PersonRow};
 use crate::db::prelude::*;
+use crate::db::rows::{CertRow, PersonRow};
 use crate::error::{Error, Result};
 use crate::with_db;
 
@@ -87,7 +87,11 @@ impl Issuer {
                 .await?
                 .ok_or(Error::RetrievalFailed)?;
             // A wrong date of birth counts as a failed attempt, too.
-            let code = if person.dob == dob.trim() { code } else { "\u{0}" };
+            let code = if person.dob == dob.trim() {
+                code
+            } else {
+                "\u{0}"
+            };
             let out = match self.check_code_in_tx(&mut *tx, &person, code, now).await {
                 Ok(()) => Ok(tx
                     .certs_current_of_person(&person.id)

@@ -10,8 +10,8 @@
 
 use super::context::TxCtx;
 use super::Issuer;
-use crate::db::rows::RuleSetRow;
 use crate::db::prelude::*;
+use crate::db::rows::RuleSetRow;
 use crate::domain::{AuditAction, DscState};
 use crate::error::{Error, Result};
 use crate::with_db;
@@ -311,8 +311,7 @@ impl Issuer {
             tx.serialize_appends().await?;
             let latest = tx.rule_set_latest(name).await?;
             if let Some(row) = &latest {
-                if mode == Publish::IfAbsentOrAging && !aging(row.issued_at, row.valid_until, now)
-                {
+                if mode == Publish::IfAbsentOrAging && !aging(row.issued_at, row.valid_until, now) {
                     // Another replica published (or refreshed) it meanwhile.
                     tx.rollback().await?;
                     return Ok(published(name, row.clone()));
