@@ -1,21 +1,14 @@
 //! Shared helpers for the integration tests.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, unreachable_pub)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
-/// The shared reference data directory: `$VAXCERT_SHARED`, else `<workspace>/../shared`.
+/// The shared reference data (`VAXCERT_SHARED`, else `shared/` beside the workspace), checked to
+/// hold `certlogic/`: tests must not silently skip.
 pub fn shared_dir() -> PathBuf {
-    let dir = match std::env::var_os("VAXCERT_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
-    assert!(
-        dir.join("certlogic").is_dir(),
-        "shared reference data not found at {} (set VAXCERT_SHARED to the directory holding \
-         certlogic/testSuite)",
-        dir.display()
-    );
-    dir
+    test_support::shared_path("certlogic");
+    test_support::shared_dir()
 }
 
 /// Sorted JSON files of a directory.

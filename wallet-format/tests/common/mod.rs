@@ -1,21 +1,14 @@
 //! Shared helpers of the wallet-format integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 
-/// The shared reference data: `VAXCERT_SHARED`, else `<workspace root>/../shared`.
-/// Panics with a clear message when it is missing (tests must not silently skip).
+/// The shared reference data (`VAXCERT_SHARED`, else `shared/` beside the workspace), checked to
+/// hold `conformance/`: tests must not silently skip.
 pub fn shared_dir() -> PathBuf {
-    let dir = match std::env::var_os("VAXCERT_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
-    assert!(
-        dir.join("conformance").is_dir(),
-        "shared reference data not found at {} (set VAXCERT_SHARED to the shared/ folder)",
-        dir.display()
-    );
-    dir
+    test_support::shared_path("conformance");
+    test_support::shared_dir()
 }
 
 /// Every file under `root` whose name ends with `suffix` (case-insensitive), sorted.
