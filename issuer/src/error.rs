@@ -79,6 +79,22 @@ pub enum Error {
     Internal(String),
 }
 
+/// Every code an HTTP error body can carry (the closed `code` enum of spec/openapi.yaml).
+/// `CONFIG_INVALID` and the internal kinds answer `INTERNAL` over HTTP.
+pub const HTTP_CODES: &[&str] = &[
+    "MALFORMED_JSON",
+    "VALIDATION_FAILED",
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "IDEMPOTENCY_CONFLICT",
+    "STATE_CONFLICT",
+    "RETRIEVAL_FAILED",
+    "RETRIEVAL_LOCKED",
+    "NO_SIGNING_KEY",
+    "INTERNAL",
+];
+
 impl Error {
     /// Stable machine code.
     pub fn code(&self) -> &'static str {
@@ -111,3 +127,42 @@ impl Error {
 
 /// Result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One value of every variant.
+    fn every_variant() -> Vec<Error> {
+        vec![
+            Error::MalformedJson,
+            Error::Validation(vec![]),
+            Error::Unauthenticated,
+            Error::Forbidden("x"),
+            Error::NotFound,
+            Error::IdempotencyConflict,
+            Error::StateConflict("x"),
+            Error::RetrievalFailed,
+            Error::RetrievalLocked,
+            Error::NoSigningKey,
+            Error::Config("x".into()),
+            Error::Database(sqlx::Error::RowNotFound),
+            Error::Migrate(sqlx::migrate::MigrateError::VersionMissing(1)),
+            Error::Format(wallet_format::Error::QrRenderFailed),
+            Error::Io(std::io::Error::other("x")),
+            Error::Internal("x".into()),
+        ]
+    }
+
+    #[test]
+    fn every_error_answers_a_code_of_the_closed_enum() {
+        for e in every_variant() {
+            let wire = if e.status().is_server_error() {
+                "INTERNAL"
+            } else {
+                e.code()
+            };
+            assert!(HTTP_CODES.contains(&wire), "{e:?} answers {wire}");
+        }
+    }
+}

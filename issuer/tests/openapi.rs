@@ -64,3 +64,24 @@ fn every_router_route_is_documented_in_openapi_and_vice_versa() {
     let extra: Vec<_> = yaml.difference(&src).collect();
     assert!(extra.is_empty(), "documented but not routed: {extra:?}");
 }
+
+/// The `code` enum of the Error schema.
+fn error_codes_in_yaml() -> BTreeSet<String> {
+    let yaml =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/openapi.yaml"))
+            .unwrap();
+    let start = yaml.find("enum: [MALFORMED_JSON").unwrap();
+    let list = &yaml[start + "enum: [".len()..];
+    let list = &list[..list.find(']').unwrap()];
+    list.split(',').map(|c| c.trim().to_string()).collect()
+}
+
+#[test]
+fn the_error_code_enum_in_openapi_is_exactly_the_codes_the_api_answers() {
+    let yaml = error_codes_in_yaml();
+    let ours: BTreeSet<String> = issuer::error::HTTP_CODES
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(yaml, ours);
+}
