@@ -3,12 +3,20 @@
 //! The national ID is never stored: the database holds `HMAC-SHA-256(person.key, "nid:" ‖
 //! normalised id)`. The holder's retrieval code is derived, not stored:
 //! `HMAC-SHA-256(person.key, "rc:" ‖ person id ‖ ":" ‖ version)` rendered as 10 characters of
-//! an unambiguous alphabet, so a retry of the first issuance can return the same code and a
-//! database leak alone reveals neither.
+//! Crockford's base-32 alphabet (32 distinct symbols, no I, L, O or U; a presented O reads as 0,
+//! I and L as 1), so a retry of the first issuance can return the same code and a database leak
+//! alone reveals neither.
+//!
+//! Codes printed before the alphabet change used a 32-entry table that held `X` twice (31
+//! symbols, so 5 bits per character were not all used); they keep working: a presented code
+//! is checked against the rendering of the same HMAC in both tables.
 
 use aws_lc_rs::hmac;
 
-const ALPHABET: &[u8; 32] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789X";
+/// Crockford's base-32 alphabet.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// The table of codes issued before the change (`X` at 20 and 31).
+const LEGACY_ALPHABET: &[u8; 32] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789X";
 /// Length of a retrieval code.
 pub const CODE_LEN: usize = 10;
 
@@ -51,6 +59,10 @@ impl Ident {
 
     /// The retrieval code of a person (version `rc_version`).
     pub fn retrieval_code(&self, person_id: &str, rc_version: i64) -> String {
+        self.render_code(person_id, rc_version, ALPHABET)
+    }
+
+    fn render_code(&self, person_id: &str, rc_version: i64, alphabet: &[u8; 32]) -> String {
         let mut ctx = hmac::Context::with_key(&self.key);
         ctx.update(b"rc:");
         ctx.update(person_id.as_bytes());
@@ -60,28 +72,79 @@ impl Ident {
         tag.as_ref()
             .iter()
             .take(CODE_LEN)
-            .map(|b| ALPHABET[(b & 31) as usize] as char) // safe: b & 31 < 32
+            .map(|b| alphabet[(b & 31) as usize] as char) // safe: b & 31 < 32
             .collect()
     }
 
-    /// Constant-time check of a presented code (case, spaces and hyphens ignored).
+    /// Constant-time check of a presented code (case, spaces and hyphens ignored; O reads as
+    /// 0, I and L as 1). Codes of the legacy table are accepted too (module comment).
     pub fn check_code(&self, person_id: &str, rc_version: i64, presented: &str) -> bool {
-        let want = self.retrieval_code(person_id, rc_version);
-        let got: String = normalize_national_id(presented);
-        if got.len() != want.len() {
-            return false;
-        }
-        let diff = got
-            .bytes()
-            .zip(want.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        diff == 0
+        let raw = normalize_national_id(presented);
+        let crockford: String = raw
+            .chars()
+            .map(|c| match c {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect();
+        let current = self.retrieval_code(person_id, rc_version);
+        let legacy = self.render_code(person_id, rc_version, LEGACY_ALPHABET);
+        // Both comparisons always run: the time does not tell which table matched.
+        let a = same(&crockford, &current);
+        let b = same(&raw, &legacy);
+        a | b
     }
+}
+
+/// Constant-time equality of two codes of public length.
+fn same(got: &str, want: &str) -> bool {
+    if got.len() != want.len() {
+        return false;
+    }
+    got.bytes()
+        .zip(want.bytes())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_code_alphabet_has_no_repeated_symbol() {
+        let mut seen = std::collections::HashSet::new();
+        assert!(ALPHABET.iter().all(|c| seen.insert(*c)));
+        assert_eq!(seen.len(), 32);
+    }
+
+    #[test]
+    fn codes_issued_with_the_legacy_table_keep_working() {
+        let id = Ident::new(&[7u8; 32]);
+        let legacy = id.render_code("person-1", 1, LEGACY_ALPHABET);
+        assert!(id.check_code("person-1", 1, &legacy));
+        assert!(!id.check_code("person-1", 2, &legacy));
+        let current = id.retrieval_code("person-1", 1);
+        assert!(current.bytes().all(|b| ALPHABET.contains(&b)));
+        assert!(id.check_code("person-1", 1, &current));
+    }
+
+    #[test]
+    fn a_presented_o_i_or_l_reads_as_the_digit() {
+        let id = Ident::new(&[9u8; 32]);
+        // Find a person whose code has a 0 and a 1 in it.
+        let (person, code) = (0..10_000)
+            .map(|n| format!("p{n}"))
+            .map(|p| {
+                let c = id.retrieval_code(&p, 1);
+                (p, c)
+            })
+            .find(|(_, c)| c.contains('0') && c.contains('1'))
+            .unwrap_or_default();
+        let typed = code.replace('0', "o").replace('1', "l");
+        assert!(id.check_code(&person, 1, &typed), "{code} typed as {typed}");
+    }
 
     #[test]
     fn national_id_hash_ignores_formatting_but_not_digits() {
