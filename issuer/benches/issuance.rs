@@ -463,7 +463,7 @@ fn http_load(t: &Target, requests: usize, concurrency: usize) -> Result<HttpResu
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
-    let app = issuer::http::router(issuer::server::state(issuer.clone()));
+    let app = issuer::http::router(issuer::server::state(issuer.clone(), Default::default()));
     let server = server_rt.spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

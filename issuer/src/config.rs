@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::service::Settings;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Options every subcommand takes.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -37,6 +38,60 @@ pub struct FileConfig {
     pub validity_days: Option<i64>,
     /// Share one transaction among concurrent single issuances (default true).
     pub group_commit: Option<bool>,
+    /// HTTP limits (`"limits": {…}`).
+    pub limits: Option<LimitsFile>,
+}
+
+/// The `limits` section of the config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Time a client has to send a request's headers, in milliseconds (default 10 000).
+    pub header_read_timeout_ms: Option<u64>,
+    /// Time a request may take end to end, in milliseconds (default 30 000).
+    pub request_timeout_ms: Option<u64>,
+}
+
+/// HTTP limits of `serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Time a client has to send a request's headers (slow-loris defence).
+    pub header_read_timeout: Duration,
+    /// Time a request may take end to end (`408 REQUEST_TIMEOUT` after it).
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl HttpLimits {
+    fn from_file(f: Option<LimitsFile>) -> Result<HttpLimits> {
+        let f = f.unwrap_or_default();
+        let d = HttpLimits::default();
+        let ms = |v: Option<u64>, default: Duration, name: &str| match v {
+            None => Ok(default),
+            Some(n) if (1..=600_000).contains(&n) => Ok(Duration::from_millis(n)),
+            Some(_) => Err(Error::Config(format!("limits.{name} must be 1..=600000"))),
+        };
+        Ok(HttpLimits {
+            header_read_timeout: ms(
+                f.header_read_timeout_ms,
+                d.header_read_timeout,
+                "header_read_timeout_ms",
+            )?,
+            request_timeout: ms(
+                f.request_timeout_ms,
+                d.request_timeout,
+                "request_timeout_ms",
+            )?,
+        })
+    }
 }
 
 /// The resolved configuration.
@@ -49,6 +104,8 @@ pub struct Config {
     pub production_keys: bool,
     pub listen: String,
     pub settings: Settings,
+    /// HTTP limits.
+    pub limits: HttpLimits,
 }
 
 /// Default data directory.
@@ -93,7 +150,9 @@ impl Config {
         if !(1..=3650).contains(&validity_days) {
             return Err(Error::Config("validity_days must be 1..=3650".into()));
         }
+        let limits = HttpLimits::from_file(file.limits)?;
         Ok(Config {
+            limits,
             data_dir,
             database,
             keys_dir,
@@ -116,6 +175,27 @@ impl Config {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn the_limits_section_is_read_and_as_strict_as_the_top_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = CommonArgs {
+            data_dir: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let write = |text: &str| std::fs::write(dir.path().join("config.json"), text).unwrap();
+        write(r#"{"limits": {"header_read_timeout_ms": 500}}"#);
+        let c = Config::resolve(&args, None).unwrap();
+        assert_eq!(c.limits.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(
+            c.limits.request_timeout,
+            HttpLimits::default().request_timeout
+        );
+        write(r#"{"limits": {"header_timeout": 500}}"#);
+        assert!(Config::resolve(&args, None).is_err());
+        write(r#"{"limits": {"request_timeout_ms": 0}}"#);
+        assert!(Config::resolve(&args, None).is_err());
+    }
 
     #[test]
     fn flags_beat_file_beat_defaults() {

@@ -93,6 +93,13 @@ pub const HTTP_CODES: &[&str] = &[
     "RETRIEVAL_LOCKED",
     "NO_SIGNING_KEY",
     "INTERNAL",
+    // Refusals of the HTTP layer itself (http/surface.rs).
+    "BAD_REQUEST",
+    "METHOD_NOT_ALLOWED",
+    "PAYLOAD_TOO_LARGE",
+    "URI_TOO_LONG",
+    "REQUEST_TIMEOUT",
+    "UNSUPPORTED_MEDIA_TYPE",
 ];
 
 impl Error {

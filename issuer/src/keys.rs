@@ -325,6 +325,28 @@ impl Keys {
         })
     }
 
+    /// Whether a new DSC can be made on this host (the CSCA key is here).
+    pub fn can_issue_dsc(&self) -> bool {
+        self.dir.join("csca.key.pem").exists()
+    }
+
+    /// Make a new DSC's files (key and certificate) without registering it: the caller
+    /// registers it in its own transaction. Returns (kid, certificate DER).
+    pub fn create_dsc(&self, alg: Algorithm, country: &str, now: i64) -> Result<(String, Vec<u8>)> {
+        if !self.can_issue_dsc() {
+            return Err(Error::Config(
+                "making a DSC needs csca.key.pem in the keys directory".into(),
+            ));
+        }
+        let der = create_dsc_files(&self.dir, alg, country, now)?;
+        Ok((Kid::from_der(&der).to_base64(), der))
+    }
+
+    /// The signer of DSC `kid` from its files.
+    pub fn signer_for(&self, kid: &str) -> Result<Arc<dyn Signer>> {
+        Ok(Arc::new(self.load_signer(kid)?))
+    }
+
     /// Rotate: issue a new DSC of `alg` (needs the CSCA key in the keys directory), register
     /// it and make it current. Returns its kid.
     pub async fn rotate(&self, db: &Db, alg: Algorithm, country: &str, now: i64) -> Result<String> {

@@ -172,7 +172,13 @@ pub async fn authenticate<C: Store>(
         .token_get(&c.jti)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    if row.revoked_at.is_some() || row.role != c.role.name() || row.facility_id != c.fac {
+    // The row's expiry bounds the JWT's: a token whose row has expired (or was shortened)
+    // stops working even if its `exp` says otherwise.
+    if row.revoked_at.is_some()
+        || row.expires_at <= now
+        || row.role != c.role.name()
+        || row.facility_id != c.fac
+    {
         return Err(Error::Unauthenticated);
     }
     if let Some(f) = &c.fac {

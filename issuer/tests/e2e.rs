@@ -131,7 +131,7 @@ mod scenarios {
         assert_eq!(s, StatusCode::OK);
         let page = String::from_utf8(page).unwrap();
         assert!(
-            page.contains("#f5c518")
+            page.contains("class=\"band partial\"")
                 && page.contains("Partially vaccinated")
                 && page.contains("<svg")
         );

@@ -28,7 +28,7 @@ pub use doses::Doses;
 pub use dscs::Dscs;
 pub use facilities::Facilities;
 pub use persons::Persons;
-pub use revocations::Revocations;
+pub use revocations::{RevocationHead, Revocations};
 pub use rule_sets::RuleSets;
 pub use tokens::Tokens;
 
@@ -208,6 +208,7 @@ pub trait Store:
     + Dscs
     + Facilities
     + Persons
+    + RevocationHead
     + Revocations
     + RuleSets
     + Tokens
@@ -222,6 +223,7 @@ impl<T> Store for T where
         + Dscs
         + Facilities
         + Persons
+        + RevocationHead
         + Revocations
         + RuleSets
         + Tokens
@@ -233,6 +235,6 @@ impl<T> Store for T where
 pub mod prelude {
     pub use super::{
         AppendLock, AuditLog, BeginWrite, Certificates, Doses, Dscs, Facilities, Persons,
-        Revocations, RuleSets, Store, Tokens,
+        RevocationHead, Revocations, RuleSets, Store, Tokens,
     };
 }

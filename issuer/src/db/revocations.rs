@@ -22,6 +22,28 @@ pub trait Revocations: Send {
     ) -> impl Future<Output = Result<Vec<RevocationRow>>> + Send;
 }
 
+/// The highest revocation sequence (0 when none).
+pub trait RevocationHead: Send {
+    /// `MAX(seq)` or 0.
+    fn revocation_head(&mut self) -> impl Future<Output = Result<i64>> + Send;
+}
+
+macro_rules! impl_revocation_head {
+    ($conn:ty) => {
+        impl RevocationHead for $conn {
+            async fn revocation_head(&mut self) -> Result<i64> {
+                let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM revocations")
+                    .fetch_one(&mut *self)
+                    .await?;
+                Ok(head.unwrap_or(0))
+            }
+        }
+    };
+}
+
+impl_revocation_head!(sqlx::SqliteConnection);
+impl_revocation_head!(sqlx::PgConnection);
+
 macro_rules! impl_revocations {
     ($conn:ty, $numbered:expr) => {
         impl Revocations for $conn {

@@ -8,10 +8,12 @@ pub mod health;
 pub mod holder;
 pub mod keys;
 pub mod rules;
+pub mod surface;
 pub mod trust;
 pub mod vaccinations;
 
 use crate::clock::Clock;
+use crate::config::HttpLimits;
 use crate::error::{Error, Result};
 use crate::service::Issuer;
 use axum::body::Bytes;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Timeouts.
+    pub limits: HttpLimits,
 }
 
 impl AppState {
@@ -57,8 +61,10 @@ impl AppState {
     }
 }
 
-/// The whole API.
+/// The whole service: the API, the pages, and around them the request timeout and the
+/// [`surface`] layer (typed errors, security headers).
 pub fn router(state: AppState) -> Router {
+    let timeout = state.limits.request_timeout;
     Router::new()
         .merge(health::router())
         .merge(vaccinations::router())
@@ -67,7 +73,13 @@ pub fn router(state: AppState) -> Router {
         .merge(trust::router())
         .merge(keys::router())
         .merge(rules::router())
+        .merge(crate::web::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn(surface::layer))
         .with_state(state)
 }
 

@@ -160,10 +160,21 @@ impl Issuer {
     /// The signed revocation list: full when `since` is `None`, else a delta of entries with
     /// a sequence above `since`.
     pub async fn signed_revocations(&self, since: Option<i64>, now: i64) -> Result<Vec<u8>> {
-        let rows = with_db!(&self.db, |p| {
+        let (head, rows) = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
-            c.revocations_since(since.unwrap_or(0)).await?
+            (
+                c.revocation_head().await?,
+                c.revocations_since(since.unwrap_or(0)).await?,
+            )
         });
+        // A delta from beyond what was ever published would carry a sequence no genuine list
+        // reaches again: a verifier given it would refuse every real list as a rollback.
+        if since.is_some_and(|s| s > head) {
+            return Err(Error::field(
+                "since",
+                "is beyond the latest published revocation sequence",
+            ));
+        }
         let validity = self.settings.validity_days * 86_400;
         let top = rows.last().map(|r| r.seq).unwrap_or(since.unwrap_or(0));
         let mut list = RevocationList::new(

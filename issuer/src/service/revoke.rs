@@ -36,9 +36,12 @@ impl Issuer {
         })
     }
 
-    /// Key compromise: mark the DSC compromised (dropped from the trust list), rotate if it
-    /// was signing, revoke every certificate it signed, and re-issue the current ones with the
-    /// new DSC. Returns (revoked, re-issued).
+    /// Key compromise, in one transaction that completes or changes nothing: mark the DSC
+    /// compromised (dropped from the trust list); if it was signing, a new DSC (made before
+    /// the transaction, from the CSCA key on this host) becomes current; every certificate the
+    /// DSC signed is revoked and the current ones re-issued with the signing DSC. When the
+    /// compromised DSC is the signing one and no DSC can be made here, nothing changes and
+    /// the answer says why (spec/issuer.md §Keys "Compromise"). Returns (revoked, re-issued).
     pub async fn revoke_all_of_dsc(
         &self,
         kid: &str,
@@ -47,52 +50,76 @@ impl Issuer {
     ) -> Result<(usize, usize)> {
         let dscs = self.keys.list(&self.db).await?;
         let dsc = dscs.iter().find(|d| d.kid == kid).ok_or(Error::NotFound)?;
-        let was_current = dsc.state == DscState::Current;
-        let alg = wallet_format::Algorithm::from_name(&dsc.algorithm).unwrap_or_default();
-        self.keys.mark_compromised(&self.db, kid, now).await?;
-        if was_current {
-            self.keys
-                .rotate(&self.db, alg, &self.settings.country, now)
-                .await?;
-        }
-        let signer = self.keys.current_signer(&self.db).await?;
-        if signer.kid().to_base64() == kid {
-            return Err(Error::NoSigningKey);
-        }
-        with_db!(&self.db, |p| {
+        let replacement = if dsc.state == DscState::Current {
+            if !self.keys.can_issue_dsc() {
+                return Err(Error::StateConflict(
+                    "the compromised DSC is the signing one and no new DSC can be made on this \
+                     host (the CSCA key is offline): nothing was changed; follow the \
+                     compromise procedure in spec/issuer.md",
+                ));
+            }
+            let alg = wallet_format::Algorithm::from_name(&dsc.algorithm).unwrap_or_default();
+            Some((self.keys.create_dsc(alg, &self.settings.country, now)?, alg))
+        } else {
+            None
+        };
+        let signer = match &replacement {
+            Some(((new_kid, _), _)) => self.keys.signer_for(new_kid)?,
+            None => self.keys.current_signer(&self.db).await?,
+        };
+        let out = with_db!(&self.db, |p| {
             let mut tx = p.begin_write().await?;
             let mut ctx = TxCtx::new(&self.settings, &*signer, actor, now);
-            let certs = tx.certs_current_of_kid(kid).await?;
-            let mut reissued = 0;
-            for c in &certs {
-                if c.state != CertState::Current {
-                    ctx.revoke(&mut *tx, c, RevokeReason::KeyCompromise, None)
-                        .await?;
-                    continue;
-                }
-                let person = tx
-                    .person_by_id(&c.person_id)
-                    .await?
-                    .ok_or(Error::NotFound)?;
-                let d = tx.dose_by_id(&c.dose_id).await?.ok_or(Error::NotFound)?;
-                let signing = sign::person_input(&person, "");
-                let old = std::slice::from_ref(c);
-                ctx.replace(
-                    &mut *tx,
-                    &person.id,
-                    &signing,
-                    &d,
-                    old,
-                    RevokeReason::KeyCompromise,
-                )
-                .await?;
-                reissued += 1;
+            if let Some(((new_kid, der), alg)) = &replacement {
+                tx.dsc_register(new_kid, alg.name(), der, now).await?;
+                tx.dsc_make_current(new_kid, now).await?;
+                ctx.audit(&mut *tx, AuditAction::Rotate, new_kid, alg.name())
+                    .await?;
             }
-            let detail = format!("revoked={} reissued={reissued}", certs.len());
+            tx.dsc_set_state(kid, DscState::Compromised, now).await?;
+            let (revoked, reissued) = revoke_and_reissue(&mut *tx, &ctx, kid).await?;
+            let detail = format!("revoked={revoked} reissued={reissued}");
             ctx.audit(&mut *tx, AuditAction::RevokeDsc, kid, &detail)
                 .await?;
             tx.commit().await?;
-            Ok((certs.len(), reissued))
-        })
+            Ok::<_, Error>((revoked, reissued))
+        });
+        self.keys.invalidate();
+        out
     }
+}
+
+/// Revoke every certificate `kid` signed; re-issue the current ones with the context's
+/// signer. Returns (revoked, re-issued).
+async fn revoke_and_reissue<C: Store>(
+    tx: &mut C,
+    ctx: &TxCtx<'_>,
+    kid: &str,
+) -> Result<(usize, usize)> {
+    let certs = tx.certs_current_of_kid(kid).await?;
+    let mut reissued = 0;
+    for c in &certs {
+        if c.state != CertState::Current {
+            ctx.revoke(tx, c, RevokeReason::KeyCompromise, None).await?;
+            continue;
+        }
+        let person = tx
+            .person_by_id(&c.person_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let d = tx.dose_by_id(&c.dose_id).await?.ok_or(Error::NotFound)?;
+        let signing = sign::person_input(&person, "");
+        let old = std::slice::from_ref(c);
+        ctx.replace(
+            tx,
+            &person.id,
+            &signing,
+            &d,
+            old,
+            RevokeReason::KeyCompromise,
+        )
+        .await?;
+        reissued += 1;
+    }
+    Ok((certs.len(), reissued))
 }

@@ -84,6 +84,7 @@ impl Harness {
             issuer: issuer.clone(),
             clock: clock.clone(),
             metrics: Arc::new(Metrics::default()),
+            limits: Default::default(),
         };
         Some(Harness {
             dir,
@@ -159,6 +160,33 @@ impl Harness {
             .await
             .unwrap();
         (status, bytes.to_vec())
+    }
+
+    /// Like [`Harness::raw`], with the response headers.
+    pub async fn raw_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = req
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let resp = issuer::http::router(self.state.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        (status, headers, bytes.to_vec())
     }
 
     pub async fn call(
