@@ -1,5 +1,6 @@
-//! The EU DCC value sets the issuer checks codes against (vendored in `issuer/valuesets/`,
-//! see its README).
+//! The EU DCC value sets the issuer checks codes against: the copy vendored once in
+//! `certlogic/data/valuesets/` (its README says where from and under which licence), which the
+//! CertLogic engine also uses.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -27,15 +28,25 @@ fn keys(json: &str) -> HashSet<String> {
         .unwrap_or_default()
 }
 
+/// The value-set file called `name` among certlogic's vendored ones (empty if absent, which the
+/// test below rules out).
+fn file(name: &str) -> &'static str {
+    certlogic::BUILTIN_VALUE_SET_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+        .unwrap_or("")
+}
+
 /// The vendored value sets (parsed once).
 pub fn get() -> &'static ValueSets {
     static SETS: OnceLock<ValueSets> = OnceLock::new();
     SETS.get_or_init(|| ValueSets {
-        products: keys(include_str!("../valuesets/vaccine-medicinal-product.json")),
-        manufacturers: keys(include_str!("../valuesets/vaccine-mah-manf.json")),
-        prophylaxis: keys(include_str!("../valuesets/vaccine-prophylaxis.json")),
-        diseases: keys(include_str!("../valuesets/disease-agent-targeted.json")),
-        countries: keys(include_str!("../valuesets/country-2-codes.json")),
+        products: keys(file("vaccine-medicinal-product.json")),
+        manufacturers: keys(file("vaccine-mah-manf.json")),
+        prophylaxis: keys(file("vaccine-prophylaxis.json")),
+        diseases: keys(file("disease-agent-targeted.json")),
+        countries: keys(file("country-2-codes.json")),
     })
 }
 

@@ -43,11 +43,11 @@ fn rows(n: Option<u32>) -> &'static [(i64, i64, &'static str)] {
     }
 }
 
-/// Every code of the issuer's vendored `vaccines-covid-19-names` and every product of the
+/// Every code of the vendored `vaccines-covid-19-names` (certlogic/data/valuesets) and every product of the
 /// shipped travel rule `VR-VN-0010`.
 fn products() -> BTreeSet<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("valuesets/vaccine-medicinal-product.json");
+        .join("../certlogic/data/valuesets/vaccine-medicinal-product.json");
     let vs: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut all: BTreeSet<String> = vs["valueSetValues"]
         .as_object()

@@ -374,30 +374,18 @@ impl PublicKey {
     }
 }
 
-/// Decode the first PEM block with `label` (e.g. `PRIVATE KEY`, `CERTIFICATE`).
+/// Decode the first PEM block with `label` (e.g. `PRIVATE KEY`, `CERTIFICATE`); blocks with
+/// other labels and text around them are skipped (RFC 7468 parsing by the `pem` crate).
 pub fn pem_to_der(text: &str, label: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = text.find(&begin)? + begin.len();
-    let stop = start + text.get(start..)?.find(&end)?;
-    let body: String = text
-        .get(start..stop)?
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
+    pem::parse_many(text)
+        .ok()?
+        .into_iter()
+        .find(|p| p.tag() == label)
+        .map(pem::Pem::into_contents)
 }
 
-/// Encode DER as a PEM block with `label`.
+/// Encode DER as a PEM block with `label` (64-column lines, `\n` line ends).
 pub fn der_to_pem(der: &[u8], label: &str) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(label, der.to_vec()), config)
 }
