@@ -124,6 +124,15 @@ pub enum Error {
         /// issued_at of the refused list.
         got_issued_at: i64,
     },
+    /// A list different from the one accepted under the same sequence (`*_SEQUENCE_REUSED`):
+    /// its content digest (spec/trust-list.md §State file) differs from the one held.
+    #[error("{kind} sequence {sequence} already seen with different content")]
+    SequenceReused {
+        /// Which list.
+        kind: ListKind,
+        /// The reused sequence.
+        sequence: u64,
+    },
     /// The list's valid_until plus the grace period lies before the clock (`*_EXPIRED`).
     #[error("{kind} expired: valid until {valid_until}, grace {grace} s, clock {clock}")]
     Expired {
@@ -195,6 +204,11 @@ impl Error {
                 R => "REVOCATION_LIST_ROLLBACK",
                 S => "RULE_SET_ROLLBACK",
             },
+            Error::SequenceReused { kind, .. } => match kind {
+                T => "TRUST_LIST_SEQUENCE_REUSED",
+                R => "REVOCATION_LIST_SEQUENCE_REUSED",
+                S => "RULE_SET_SEQUENCE_REUSED",
+            },
             Error::Expired { kind, .. } => match kind {
                 T => "TRUST_LIST_EXPIRED",
                 R => "REVOCATION_LIST_EXPIRED",
@@ -233,6 +247,7 @@ mod tests {
                     got: 1,
                     got_issued_at: 0,
                 },
+                Error::SequenceReused { kind, sequence: 1 },
                 Error::Expired {
                     kind,
                     valid_until: 0,

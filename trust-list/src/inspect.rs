@@ -10,6 +10,7 @@ use crate::list::{EntryKey, TrustList};
 use crate::revocation::RevocationPayload;
 use crate::rules::SignedRuleSet;
 use std::fmt;
+use wallet_format::text::{escape_unsafe, is_unsafe_char};
 
 /// What the file is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,7 +174,7 @@ impl fmt::Display for InspectReport {
             writeln!(
                 f,
                 "signed by: {} (kid {}, valid {} .. {})",
-                s.subject(),
+                escape_unsafe(s.subject()),
                 s.kid().to_base64(),
                 ts(s.not_before()),
                 ts(s.not_after())
@@ -207,7 +208,7 @@ impl fmt::Display for InspectReport {
                         f,
                         "  {} {} {} types={} valid {} .. {}",
                         e.kid.to_base64(),
-                        e.country,
+                        escape_unsafe(&e.country),
                         key,
                         e.types.to_short_names().join(","),
                         ts(e.not_before),
@@ -220,7 +221,7 @@ impl fmt::Display for InspectReport {
                         Ok(a) => writeln!(
                             f,
                             "next anchor: {} (sha-256 {})",
-                            a.subject(),
+                            escape_unsafe(a.subject()),
                             a.thumbprint()
                         )?,
                         Err(e) => writeln!(f, "next anchor: unreadable ({})", e.code())?,
@@ -276,7 +277,7 @@ fn write_rules(f: &mut fmt::Formatter<'_>, json: &str) -> fmt::Result {
             .and_then(|v| v.as_str())
             .unwrap_or("?")
             .chars()
-            .filter(|c| !c.is_control())
+            .filter(|c| !is_unsafe_char(*c))
             .take(64)
             .collect::<String>()
     };

@@ -9,7 +9,7 @@ use crate::dsc::{Dsc, TypeSet};
 use crate::envelope::{self, Bytes, Freshness, SignerInfo};
 use crate::error::{Error, ListKind};
 use crate::limits::Limits;
-use crate::state::TrustState;
+use crate::state::{ContentDigest, TrustState};
 use crate::store::{TrustSource, TrustedKey};
 use serde::{Deserialize, Serialize};
 use wallet_format::{Kid, PublicKey, Signer};
@@ -210,6 +210,17 @@ impl TrustList {
         })
     }
 
+    /// SHA-256 of the payload with `issued_at` and `valid_until` set to 0: what the state
+    /// compares under an equal sequence (spec/trust-list.md §State file).
+    pub fn content_digest(&self) -> Result<ContentDigest, Error> {
+        let timeless = TrustList {
+            issued_at: 0,
+            valid_until: 0,
+            ..self.clone()
+        };
+        Ok(ContentDigest::of(&timeless.to_cbor()?))
+    }
+
     /// Sign the list: `signer`'s certificate is `chain[0]` (a list signer issued by the anchor,
     /// or the anchor itself); further certificates are informative.
     pub fn sign(&self, signer: &dyn Signer, chain: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
@@ -308,7 +319,8 @@ pub struct VerifiedTrustList {
 }
 
 /// Verify a signed trust list against the pinned anchor and the state, in stages. On success
-/// the state is updated in memory (sequence, time, anchors); the caller saves it.
+/// the state is updated in memory (sequence, time, content digest, anchors); the caller saves
+/// it. On any error the state is unchanged.
 pub fn verify_trust_list(
     bytes: &[u8],
     pinned_anchor: &Dsc,
@@ -327,8 +339,15 @@ pub fn verify_trust_list(
     let info: SignerInfo = envelope::verify_signature(&opened, &anchors, KIND_LIST)?;
     let list = TrustList::from_cbor(opened.payload(), &opts.limits)?;
     envelope::check_signer_time(&info, list.issued_at, KIND_LIST)?;
-    // 3 rollback
-    state.check_rollback(KIND_LIST, list.sequence, list.issued_at)?;
+    // 3 rollback: sequence bound, older sequence or time, other content under the same sequence
+    let digest = list.content_digest()?;
+    state.check_rollback_key(
+        KIND_LIST.name(),
+        KIND_LIST,
+        list.sequence,
+        list.issued_at,
+        Some(&digest),
+    )?;
     // 4 expiry
     let freshness = envelope::check_expiry(list.valid_until, opts.clock, opts.grace, KIND_LIST)?;
     let announced_anchor = match &list.next_anchor {
@@ -346,7 +365,12 @@ pub fn verify_trust_list(
         None => None,
     };
     // All stages passed: update the state.
-    state.record(KIND_LIST, list.sequence, list.issued_at);
+    state.record_key(
+        KIND_LIST.name(),
+        list.sequence,
+        list.issued_at,
+        Some(digest),
+    );
     let rotated = &info.anchor != pinned_anchor && state.accepted_anchors(pinned_anchor).len() > 1;
     if rotated {
         state.retire_all_but(&info.anchor, pinned_anchor);

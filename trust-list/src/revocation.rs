@@ -10,7 +10,7 @@ use crate::dsc::Dsc;
 use crate::envelope::{self, Bytes, Freshness};
 use crate::error::{Error, ListKind};
 use crate::limits::Limits;
-use crate::state::TrustState;
+use crate::state::{ContentDigest, TrustState};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -369,6 +369,26 @@ impl RevocationList {
         envelope::to_cbor(&wire, KIND_REV)
     }
 
+    /// SHA-256 of the payload with `issued_at` and `valid_until` set to 0: what the state
+    /// compares under an equal sequence (spec/revocation.md §Deltas). Streamed into the hash,
+    /// so a large list is not encoded twice in memory.
+    pub fn content_digest(&self) -> Result<ContentDigest, Error> {
+        let wire = ListWire {
+            kind: KIND.to_string(),
+            version: 1,
+            sequence: self.sequence,
+            issued_at: 0,
+            valid_until: 0,
+            base_sequence: None,
+            groups: self.groups.values().map(group_to_wire).collect(),
+            removed: Vec::new(),
+        };
+        let mut hasher = Sha256::new();
+        ciborium::into_writer(&wire, &mut hasher)
+            .map_err(|_| Error::Malformed(KIND_REV, "cannot encode"))?;
+        Ok(ContentDigest(hasher.finalize().into()))
+    }
+
     /// Sign the full list.
     pub fn sign(&self, signer: &dyn Signer, chain: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
         envelope::sign(self.to_cbor()?, signer, chain, CONTENT_TYPE, KIND_REV)
@@ -473,6 +493,13 @@ impl RevocationPayload {
                 }
                 Ok(RevocationPayload::Full(list))
             }
+            // A delta carries no per-entry sequence, so what is checkable is that it advances:
+            // `sequence > base_sequence` (spec/revocation.md §Deltas). A delta from a base to
+            // itself is what an issuer answers for a `since` at or beyond its latest list.
+            (KIND_DELTA, Some(base)) if wire.sequence <= base => Err(Error::Malformed(
+                KIND_REV,
+                "delta sequence does not exceed its base sequence",
+            )),
             (KIND_DELTA, Some(base)) => Ok(RevocationPayload::Delta(RevocationDelta {
                 base_sequence: base,
                 sequence: wire.sequence,
@@ -508,27 +535,135 @@ pub struct VerifiedRevocation {
     pub freshness: Freshness,
 }
 
+/// A full revocation list that passed every stage (given whole, or built from a delta applied
+/// to the held list), ready for lookups.
+#[derive(Debug)]
+pub struct VerifiedRevocationList {
+    /// The list.
+    pub list: RevocationList,
+    /// The signer certificate.
+    pub signer: Dsc,
+    /// Fresh or stale within grace.
+    pub freshness: Freshness,
+}
+
+/// Stages 1–2 (parse, signature, signer time) of a revocation list or delta.
+fn open_revocation(
+    bytes: &[u8],
+    pinned_anchor: &Dsc,
+    state: &TrustState,
+    opts: &crate::list::VerifyOptions,
+) -> Result<(RevocationPayload, Dsc), Error> {
+    let limits = &opts.limits;
+    let opened = envelope::open(bytes, KIND_REV, limits.max_revocation_list_bytes, limits)?;
+    let anchors = state.accepted_anchors(pinned_anchor);
+    let info = envelope::verify_signature(&opened, &anchors, KIND_REV)?;
+    let payload = RevocationPayload::from_cbor(opened.payload(), limits)?;
+    let (_, issued_at, _) = payload.header();
+    envelope::check_signer_time(&info, issued_at, KIND_REV)?;
+    Ok((payload, info.signer))
+}
+
+/// Stages 3–4 of the full list a verifier would hold, then (only then) the state update.
+fn accept_full(
+    list: RevocationList,
+    signer: Dsc,
+    state: &mut TrustState,
+    opts: &crate::list::VerifyOptions,
+) -> Result<VerifiedRevocationList, Error> {
+    let key = KIND_REV.name();
+    let digest = list.content_digest()?;
+    state.check_rollback_key(key, KIND_REV, list.sequence, list.issued_at, Some(&digest))?;
+    let freshness = envelope::check_expiry(list.valid_until, opts.clock, opts.grace, KIND_REV)?;
+    state.record_key(key, list.sequence, list.issued_at, Some(digest));
+    Ok(VerifiedRevocationList {
+        list,
+        signer,
+        freshness,
+    })
+}
+
 /// Verify a signed revocation list or delta (same stages as the trust list; anchors from the
-/// state's accepted set). On success the state's revocation sequence is updated in memory.
+/// state's accepted set). A full list that passes every stage is recorded in the state (in
+/// memory); a delta is checked (structure, rollback, expiry) but **not** recorded, since it
+/// has not been applied: apply deltas with [`verify_revocation_update`], which records the
+/// result. On any error the state is unchanged.
 pub fn verify_revocation(
     bytes: &[u8],
     pinned_anchor: &Dsc,
     state: &mut TrustState,
     opts: &crate::list::VerifyOptions,
 ) -> Result<VerifiedRevocation, Error> {
-    let limits = &opts.limits;
-    let opened = envelope::open(bytes, KIND_REV, limits.max_revocation_list_bytes, limits)?;
-    let anchors = state.accepted_anchors(pinned_anchor);
-    let info = envelope::verify_signature(&opened, &anchors, KIND_REV)?;
-    let payload = RevocationPayload::from_cbor(opened.payload(), limits)?;
-    let (sequence, issued_at, valid_until) = payload.header();
-    envelope::check_signer_time(&info, issued_at, KIND_REV)?;
-    state.check_rollback(KIND_REV, sequence, issued_at)?;
-    let freshness = envelope::check_expiry(valid_until, opts.clock, opts.grace, KIND_REV)?;
-    state.record(KIND_REV, sequence, issued_at);
-    Ok(VerifiedRevocation {
-        payload,
-        signer: info.signer,
-        freshness,
-    })
+    let (payload, signer) = open_revocation(bytes, pinned_anchor, state, opts)?;
+    match payload {
+        RevocationPayload::Full(list) => {
+            let v = accept_full(list, signer, state, opts)?;
+            Ok(VerifiedRevocation {
+                payload: RevocationPayload::Full(v.list),
+                signer: v.signer,
+                freshness: v.freshness,
+            })
+        }
+        RevocationPayload::Delta(delta) => {
+            state.check_rollback_key(
+                KIND_REV.name(),
+                KIND_REV,
+                delta.sequence,
+                delta.issued_at,
+                None,
+            )?;
+            let freshness =
+                envelope::check_expiry(delta.valid_until, opts.clock, opts.grace, KIND_REV)?;
+            Ok(VerifiedRevocation {
+                payload: RevocationPayload::Delta(delta),
+                signer,
+                freshness,
+            })
+        }
+    }
+}
+
+/// Verify a signed **full** revocation list: a delta is refused
+/// (`REVOCATION_LIST_MALFORMED`, "a delta was given where a full list is needed") before the
+/// state is touched. On success the state holds the list's sequence, time and digest.
+pub fn verify_revocation_full(
+    bytes: &[u8],
+    pinned_anchor: &Dsc,
+    state: &mut TrustState,
+    opts: &crate::list::VerifyOptions,
+) -> Result<VerifiedRevocationList, Error> {
+    match open_revocation(bytes, pinned_anchor, state, opts)? {
+        (RevocationPayload::Full(list), signer) => accept_full(list, signer, state, opts),
+        (RevocationPayload::Delta(_), _) => Err(Error::Malformed(
+            KIND_REV,
+            "a delta was given where a full list is needed",
+        )),
+    }
+}
+
+/// Verify a signed full list or delta and return the full list to hold from now on: a full
+/// list as it is; a delta applied to a copy of `held` (`REVOCATION_LIST_DELTA_BASE_MISMATCH`
+/// when nothing is held or its base is not the held sequence). The resulting list goes through
+/// rollback (its digest compared under an equal sequence) and expiry, and only then is it
+/// recorded in the state; `held` itself is never modified, so on any error both the held list
+/// and the state are unchanged. Prune expired groups ([`RevocationList::prune_expired`]) only
+/// in a copy used for lookups: the digest of a pruned list differs from the issuer's.
+pub fn verify_revocation_update(
+    bytes: &[u8],
+    held: Option<&RevocationList>,
+    pinned_anchor: &Dsc,
+    state: &mut TrustState,
+    opts: &crate::list::VerifyOptions,
+) -> Result<VerifiedRevocationList, Error> {
+    match open_revocation(bytes, pinned_anchor, state, opts)? {
+        (RevocationPayload::Full(list), signer) => accept_full(list, signer, state, opts),
+        (RevocationPayload::Delta(delta), signer) => {
+            let mut next = held.cloned().ok_or(Error::DeltaBaseMismatch {
+                delta_base: delta.base_sequence,
+                held: 0,
+            })?;
+            next.apply_delta(&delta)?;
+            accept_full(next, signer, state, opts)
+        }
+    }
 }

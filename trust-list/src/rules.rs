@@ -16,7 +16,7 @@ use crate::envelope::{self, Freshness};
 use crate::error::{Error, ListKind};
 use crate::limits::Limits;
 use crate::list::VerifyOptions;
-use crate::state::{rule_set_key, TrustState};
+use crate::state::{rule_set_key, ContentDigest, TrustState};
 use serde::{Deserialize, Serialize};
 use wallet_format::Signer;
 
@@ -113,6 +113,17 @@ impl SignedRuleSet {
         })
     }
 
+    /// SHA-256 of the payload with `issued_at` and `valid_until` set to 0: what the state
+    /// compares under an equal sequence (spec/trust-list.md §State file).
+    pub fn content_digest(&self) -> Result<ContentDigest, Error> {
+        let timeless = SignedRuleSet {
+            issued_at: 0,
+            valid_until: 0,
+            ..self.clone()
+        };
+        Ok(ContentDigest::of(&timeless.to_cbor()?))
+    }
+
     /// Sign the rule set: `signer`'s certificate is `chain[0]` (a list signer issued by the
     /// anchor, or the anchor itself); further certificates are informative.
     pub fn sign(&self, signer: &dyn Signer, chain: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
@@ -162,11 +173,18 @@ pub fn verify_rule_set(
     envelope::check_signer_time(&info, rule_set.issued_at, KIND_RULES)?;
     // 3 rollback, per name
     let key = rule_set_key(&rule_set.name);
-    state.check_rollback_key(&key, KIND_RULES, rule_set.sequence, rule_set.issued_at)?;
+    let digest = rule_set.content_digest()?;
+    state.check_rollback_key(
+        &key,
+        KIND_RULES,
+        rule_set.sequence,
+        rule_set.issued_at,
+        Some(&digest),
+    )?;
     // 4 expiry
     let freshness =
         envelope::check_expiry(rule_set.valid_until, opts.clock, opts.grace, KIND_RULES)?;
-    state.record_key(&key, rule_set.sequence, rule_set.issued_at);
+    state.record_key(&key, rule_set.sequence, rule_set.issued_at, Some(digest));
     Ok(VerifiedRuleSet {
         rule_set,
         signer: info.signer,

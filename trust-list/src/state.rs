@@ -1,6 +1,12 @@
 //! The verifier's small persistent state (spec/trust-list.md §State file): per list kind the
-//! highest sequence and latest issued_at seen (rollback protection), plus the anchors announced
-//! by verified trust lists and the anchors retired by rotation. The only file I/O of the crate.
+//! highest sequence and latest issued_at seen (rollback protection) with the content digest of
+//! the list accepted under that sequence (same-sequence replay protection), plus the anchors
+//! announced by verified trust lists and the anchors retired by rotation. The only file I/O of
+//! the crate.
+//!
+//! The verify functions of [`crate::list`], [`crate::revocation`] and [`crate::rules`] change
+//! the state only when the list passed every stage; a caller that refuses a list for its own
+//! reasons afterwards must verify against a copy and keep it only on acceptance.
 
 use crate::dsc::Dsc;
 use crate::error::{Error, ListKind};
@@ -18,6 +24,48 @@ pub fn rule_set_key(name: &str) -> String {
     format!("{}:{name}", ListKind::RuleSet.name())
 }
 
+/// Largest sequence any list may carry: 2^53 − 1 (a sequence is at most unix milliseconds, which
+/// reach 2^53 in the year 287 396; JSON readers and signed 64-bit columns hold it exactly).
+/// A list above it is `*_MALFORMED`, so one signed absurd sequence cannot lock a verifier out
+/// of every later list.
+pub const MAX_SEQUENCE: u64 = (1 << 53) - 1;
+
+/// SHA-256 of a list's content with `issued_at` and `valid_until` left out (each list type's
+/// `content_digest`): the same content re-signed to extend its expiry has the same digest, any
+/// other change a different one. Written as 64 lowercase hex digits in the state file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentDigest(pub [u8; 32]);
+
+impl ContentDigest {
+    /// SHA-256 of `bytes`.
+    pub fn of(bytes: &[u8]) -> ContentDigest {
+        use sha2::Digest;
+        ContentDigest(sha2::Sha256::digest(bytes).into())
+    }
+}
+
+impl std::fmt::Debug for ContentDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ContentDigest({})", hex::encode(self.0))
+    }
+}
+
+impl Serialize for ContentDigest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for ContentDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(&text, &mut out)
+            .map_err(|_| serde::de::Error::custom("digest is not 64 hex digits"))?;
+        Ok(ContentDigest(out))
+    }
+}
+
 /// Highest sequence and latest issued_at seen for one list kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
@@ -25,6 +73,10 @@ pub struct Seen {
     pub sequence: u64,
     /// Latest issued_at accepted (unix seconds).
     pub issued_at: i64,
+    /// Content digest of the list accepted under `sequence`. Absent in state files written
+    /// before digests existed: the next list accepted under that sequence sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<ContentDigest>,
 }
 
 /// The persisted state.
@@ -90,26 +142,35 @@ impl TrustState {
         self.lists.get(key).copied()
     }
 
-    /// Stage 3 (rollback): refuse a sequence below the highest seen, or an issued_at before the
-    /// latest seen. An equal sequence with an equal-or-later issued_at is accepted (the same
-    /// list fetched again).
+    /// Stage 3 (rollback) without a content digest: refuse a sequence below the highest seen,
+    /// or an issued_at before the latest seen. Prefer [`TrustState::check_rollback_key`] with
+    /// the list's digest, which also refuses a different list under the held sequence.
     pub fn check_rollback(
         &self,
         kind: ListKind,
         sequence: u64,
         issued_at: i64,
     ) -> Result<(), Error> {
-        self.check_rollback_key(kind.name(), kind, sequence, issued_at)
+        self.check_rollback_key(kind.name(), kind, sequence, issued_at, None)
     }
 
-    /// [`TrustState::check_rollback`] under an explicit state key (one per signed rule set).
+    /// Stage 3 (rollback) under a state key (a list kind's name, or one per signed rule set):
+    /// refuse a sequence above [`MAX_SEQUENCE`] (`*_MALFORMED`), below the highest seen, or an
+    /// issued_at before the latest seen (`*_ROLLBACK`). An equal sequence with an
+    /// equal-or-later issued_at is the same list fetched again, or re-signed to extend its
+    /// expiry — only when its `digest` equals the one held (`*_SEQUENCE_REUSED` otherwise; no
+    /// digest held, or none given, compares equal).
     pub fn check_rollback_key(
         &self,
         key: &str,
         kind: ListKind,
         sequence: u64,
         issued_at: i64,
+        digest: Option<&ContentDigest>,
     ) -> Result<(), Error> {
+        if sequence > MAX_SEQUENCE {
+            return Err(Error::Malformed(kind, "sequence above 2^53-1"));
+        }
         if let Some(seen) = self.seen_key(key) {
             if sequence < seen.sequence || issued_at < seen.issued_at {
                 return Err(Error::Rollback {
@@ -120,22 +181,43 @@ impl TrustState {
                     got_issued_at: issued_at,
                 });
             }
+            if sequence == seen.sequence {
+                if let (Some(held), Some(got)) = (seen.digest.as_ref(), digest) {
+                    if held != got {
+                        return Err(Error::SequenceReused { kind, sequence });
+                    }
+                }
+            }
         }
         Ok(())
     }
 
-    /// Record an accepted list (never lowers what was seen).
+    /// Record an accepted list without a digest (never lowers what was seen).
     pub fn record(&mut self, kind: ListKind, sequence: u64, issued_at: i64) {
-        self.record_key(kind.name(), sequence, issued_at);
+        self.record_key(kind.name(), sequence, issued_at, None);
     }
 
-    /// [`TrustState::record`] under an explicit state key.
-    pub fn record_key(&mut self, key: &str, sequence: u64, issued_at: i64) {
+    /// Record an accepted list under a state key (never lowers what was seen). A higher
+    /// sequence replaces the held digest; the same sequence keeps the held digest, or takes
+    /// `digest` when none was held. Call only after every check passed.
+    pub fn record_key(
+        &mut self,
+        key: &str,
+        sequence: u64,
+        issued_at: i64,
+        digest: Option<ContentDigest>,
+    ) {
         let entry = self.lists.entry(key.to_string()).or_insert(Seen {
             sequence,
             issued_at,
+            digest,
         });
-        entry.sequence = entry.sequence.max(sequence);
+        if sequence > entry.sequence {
+            entry.sequence = sequence;
+            entry.digest = digest;
+        } else if sequence == entry.sequence && entry.digest.is_none() {
+            entry.digest = digest;
+        }
         entry.issued_at = entry.issued_at.max(issued_at);
     }
 

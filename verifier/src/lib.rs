@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod display;
 pub mod policy;
 pub mod revocation;
 pub mod status;

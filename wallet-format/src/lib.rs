@@ -32,6 +32,7 @@ pub mod qr;
 pub mod schema;
 pub mod signing;
 pub mod status;
+pub mod text;
 pub mod time_parse;
 pub mod transliterate;
 pub mod uvci;

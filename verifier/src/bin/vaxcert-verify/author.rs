@@ -34,7 +34,7 @@ pub(crate) fn run_certlogic(a: &CertLogicArgs) -> u8 {
     let (expr, data) = match (read(&a.expression, "expression"), read(&a.data, "data")) {
         (Ok(e), Ok(d)) => (e, d),
         (Err(m), _) | (_, Err(m)) => {
-            eprintln!("error: {m}");
+            say_err!("error: {m}");
             return EXIT_USAGE;
         }
     };
@@ -44,7 +44,7 @@ pub(crate) fn run_certlogic(a: &CertLogicArgs) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", e.code());
+            say_err!("error: {}: {e}", e.code());
             EXIT_USAGE
         }
     }

@@ -24,7 +24,7 @@ pub(crate) fn run_verify(a: &VerifyArgs) -> u8 {
     let (ctx, policy) = match load_trust_and_policy(a, clock.unix_timestamp()) {
         Ok(c) => c,
         Err(m) => {
-            eprintln!("error: {m}");
+            say_err!("error: {m}");
             return EXIT_USAGE;
         }
     };
@@ -37,14 +37,14 @@ pub(crate) fn run_verify(a: &VerifyArgs) -> u8 {
             InputSource::Text(text) => sink.emit(&verify(text, &ctx, &policy, clock)),
             InputSource::Stdin => {
                 if let Err(e) = verify_lines(io::stdin(), &ctx, &policy, clock, &mut sink) {
-                    eprintln!("error: reading standard input: {e}");
+                    say_err!("error: reading standard input: {e}");
                     usage_error = true;
                 }
             }
             InputSource::File(path) => {
                 let timeout = std::time::Duration::from_secs(a.image_timeout.max(1).unsigned_abs());
                 if let Err(m) = verify_file(path, &ctx, &policy, clock, timeout, &mut sink) {
-                    eprintln!("error: {m}");
+                    say_err!("error: {m}");
                     usage_error = true;
                 }
             }

@@ -8,7 +8,7 @@ pub(crate) fn run_inspect(a: &InspectArgs) -> u8 {
     let bytes = match read_limited(&a.file, MAX_TRUST_FILE_BYTES, "list") {
         Ok(b) => b,
         Err(m) => {
-            eprintln!("error: {m}");
+            say_err!("error: {m}");
             return EXIT_USAGE;
         }
     };
@@ -16,7 +16,7 @@ pub(crate) fn run_inspect(a: &InspectArgs) -> u8 {
         Some(p) => match read_limited(p, MAX_TRUST_FILE_BYTES, "anchor") {
             Ok(b) => Some(b),
             Err(m) => {
-                eprintln!("error: {m}");
+                say_err!("error: {m}");
                 return EXIT_USAGE;
             }
         },
@@ -24,7 +24,8 @@ pub(crate) fn run_inspect(a: &InspectArgs) -> u8 {
     };
     let clock = a.at.unwrap_or_else(now).unix_timestamp();
     let report = trust_list::inspect::inspect(&bytes, anchor.as_deref(), clock, a.grace);
-    println!("{report}");
+    // The report quotes certificate subjects and list fields: escaped line by line.
+    println!("{}", verifier::display::safe_lines(&report.to_string()));
     let failed = report.error.is_some()
         || matches!(
             report.signature,

@@ -6,8 +6,8 @@ use std::io::Read;
 use std::path::Path;
 
 use trust_list::list::{verify_trust_list, VerifyOptions};
-use trust_list::revocation::{verify_revocation, RevocationPayload};
-use trust_list::{Dsc, ListKind, TrustState, TrustStore};
+use trust_list::revocation::verify_revocation_full;
+use trust_list::{Dsc, TrustState, TrustStore};
 use verifier::{Policy, RevocationData, SignedPolicyContext, TrustContext, TrustData};
 use wallet_format::Limits;
 
@@ -64,10 +64,10 @@ pub(crate) fn load_trust_and_policy(
         match verify_trust_list(&bytes, anchor, &mut state, &opts) {
             Ok(v) => {
                 if v.freshness.is_stale() {
-                    eprintln!("warning: the trust list is stale (within grace)");
+                    say_err!("warning: the trust list is stale (within grace)");
                 }
                 if !v.rejected.is_empty() {
-                    eprintln!(
+                    say_err!(
                         "warning: {} trust list entries could not be used",
                         v.rejected.len()
                     );
@@ -75,7 +75,7 @@ pub(crate) fn load_trust_and_policy(
                 store.add_signed_list(&v);
             }
             Err(e) => {
-                eprintln!("error: trust list {}: {}: {e}", path.display(), e.code());
+                say_err!("error: trust list {}: {}: {e}", path.display(), e.code());
                 unusable.get_or_insert(e);
             }
         }
@@ -86,12 +86,12 @@ pub(crate) fn load_trust_and_policy(
         match trust_list::gateway::import(&bytes, &trust_list::Limits::DEFAULT) {
             Ok(import) => {
                 if !import.rejected.is_empty() {
-                    eprintln!("warning: {}: {}", path.display(), import.summary());
+                    say_err!("warning: {}: {}", path.display(), import.summary());
                 }
                 store.add_gateway(&import);
             }
             Err(e) => {
-                eprintln!("error: gateway list {}: {}: {e}", path.display(), e.code());
+                say_err!("error: gateway list {}: {}: {e}", path.display(), e.code());
                 unusable.get_or_insert(e);
             }
         }
@@ -102,7 +102,7 @@ pub(crate) fn load_trust_and_policy(
         match Dsc::from_any(&bytes) {
             Ok(d) => store.add_dsc(d),
             Err(e) => {
-                eprintln!("error: certificate {}: {}: {e}", path.display(), e.code());
+                say_err!("error: certificate {}: {}: {e}", path.display(), e.code());
                 unusable.get_or_insert(e);
             }
         }
@@ -110,23 +110,17 @@ pub(crate) fn load_trust_and_policy(
     let revocation = match (&a.revocations, &anchor) {
         (Some(path), Some(anchor)) => {
             let bytes = read_limited(path, MAX_TRUST_FILE_BYTES, "revocation list")?;
-            match verify_revocation(&bytes, anchor, &mut state, &opts) {
-                Ok(v) => match v.payload {
-                    RevocationPayload::Full(list) => {
-                        if v.freshness.is_stale() {
-                            eprintln!("warning: the revocation list is stale (within grace)");
-                        }
-                        RevocationData::Loaded(list)
+            // A full list only: a delta is refused before the state is touched, so it cannot
+            // raise the held sequence (issue #12: a refused list never changes the state).
+            match verify_revocation_full(&bytes, anchor, &mut state, &opts) {
+                Ok(v) => {
+                    if v.freshness.is_stale() {
+                        say_err!("warning: the revocation list is stale (within grace)");
                     }
-                    RevocationPayload::Delta(_) => {
-                        RevocationData::Unusable(trust_list::Error::Malformed(
-                            ListKind::RevocationList,
-                            "a delta was given where a full list is needed",
-                        ))
-                    }
-                },
+                    RevocationData::Loaded(v.list)
+                }
                 Err(e) => {
-                    eprintln!(
+                    say_err!(
                         "error: revocation list {}: {}: {e}",
                         path.display(),
                         e.code()
@@ -148,15 +142,16 @@ pub(crate) fn load_trust_and_policy(
     .map_err(|e| format!("policy {}: {}: {e}", a.policy, e.code()))?;
     if let Some(origin) = policy.signed() {
         if origin.freshness.is_stale() {
-            eprintln!(
+            say_err!(
                 "warning: the rule set {} (sequence {}) is stale (within grace)",
-                origin.name, origin.sequence
+                origin.name,
+                origin.sequence
             );
         }
     }
     if let Some(dir) = &a.state_dir {
         if let Err(e) = state.save(dir) {
-            eprintln!("warning: could not save the trust state: {e}");
+            say_err!("warning: could not save the trust state: {e}");
         }
     }
     let trust = match (unusable, any_source) {

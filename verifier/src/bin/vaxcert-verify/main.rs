@@ -13,6 +13,14 @@
 //! The subcommands are recognised only as the first argument, so any pass text (`HC1:...`)
 //! stays an INPUT.
 
+/// `eprintln!` with every control, bidi and zero-width character of the formatted message
+/// escaped ([`verifier::display::safe_text`]): messages quote paths and list contents.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        eprintln!("{}", verifier::display::safe_text(&format!($($arg)*)))
+    };
+}
+
 mod args;
 mod author;
 mod batch;

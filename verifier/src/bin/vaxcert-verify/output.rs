@@ -6,6 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use verifier::display::safe_text;
 use verifier::{Outcome, Verdict};
 
 /// `{n, of}` in the JSON contract.
@@ -85,6 +86,8 @@ pub(crate) fn json_line(v: &Verdict) -> String {
 /// The verdict for people: one line (colour word, verdict, status or reason, then the holder
 /// when the signature verified), followed by one indented line per failed rule with its
 /// Vietnamese and English descriptions. `ansi` wraps the colour word in terminal colours.
+/// Every field that comes from the pass or a rule file goes through [`safe_text`], so no
+/// control, bidi or zero-width character reaches the terminal (spec/verifier.md §Output).
 pub(crate) fn human_lines(v: &Verdict, ansi: bool) -> String {
     let colour = v.colour();
     let word = colour.name().to_uppercase();
@@ -104,7 +107,7 @@ pub(crate) fn human_lines(v: &Verdict, ansi: bool) -> String {
             line.push(' ');
             line.push_str(v.code());
             line.push_str(": ");
-            line.push_str(&v.message());
+            line.push_str(&safe_text(&v.message()));
         }
     }
     if let Some(t) = v.certificate_type {
@@ -115,7 +118,7 @@ pub(crate) fn human_lines(v: &Verdict, ansi: bool) -> String {
         }
         if let Some(date) = &v.event_date {
             line.push(' ');
-            line.push_str(date);
+            line.push_str(&safe_text(date));
         }
     }
     if v.signature_verified {
@@ -123,33 +126,37 @@ pub(crate) fn human_lines(v: &Verdict, ansi: bool) -> String {
             line.push_str(" | ");
             let family = h.family_name.as_deref().or(h.family_name_t.as_deref());
             let given = h.given_name.as_deref().or(h.given_name_t.as_deref());
-            line.push_str(family.unwrap_or(""));
+            line.push_str(&safe_text(family.unwrap_or("")));
             if let Some(g) = given {
                 line.push_str(", ");
-                line.push_str(g);
+                line.push_str(&safe_text(g));
             }
             if h.family_name_t.is_some() || h.given_name_t.is_some() {
                 line.push_str(&format!(
                     " ({}<<{})",
-                    h.family_name_t.as_deref().unwrap_or(""),
-                    h.given_name_t.as_deref().unwrap_or("")
+                    safe_text(h.family_name_t.as_deref().unwrap_or("")),
+                    safe_text(h.given_name_t.as_deref().unwrap_or(""))
                 ));
             }
             line.push_str(" dob ");
-            line.push_str(if h.dob.is_empty() { "-" } else { &h.dob });
+            if h.dob.is_empty() {
+                line.push('-');
+            } else {
+                line.push_str(&safe_text(&h.dob));
+            }
         }
     }
     if let Some(iss) = &v.issuer {
         line.push_str(" | issuer ");
-        line.push_str(iss);
+        line.push_str(&safe_text(iss));
     }
     for rule in &v.failed_rules {
         line.push_str("\n    ");
-        line.push_str(&rule.id);
+        line.push_str(&safe_text(&rule.id));
         line.push_str(": ");
-        line.push_str(rule.description_vi.as_deref().unwrap_or("-"));
+        line.push_str(&safe_text(rule.description_vi.as_deref().unwrap_or("-")));
         line.push_str(" / ");
-        line.push_str(rule.description_en.as_deref().unwrap_or("-"));
+        line.push_str(&safe_text(rule.description_en.as_deref().unwrap_or("-")));
     }
     line
 }
