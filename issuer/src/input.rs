@@ -7,6 +7,7 @@ use crate::valuesets::{self, COVID19};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use wallet_format::text::is_unsafe_char;
 use wallet_format::transliterate;
 
 /// Limits on submitted fields.
@@ -147,6 +148,25 @@ impl Fields<'_> {
         }
     }
 
+    /// Whether the field, as submitted (before trimming), holds a character that would change
+    /// how a screen shows the text — control, bidi override or isolate, zero-width, BOM, line or
+    /// paragraph separator, tag (`wallet_format::text::is_unsafe_char`, the set every verifier
+    /// escapes; spec/threat-model.md §Hostile text). Pushes the field error when it does.
+    fn refuse_hidden_chars(&mut self, name: &str) -> bool {
+        let hidden = self
+            .obj
+            .get(name)
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.chars().any(is_unsafe_char));
+        if hidden {
+            self.push(
+                name,
+                "contains control, direction-changing, zero-width or tag characters",
+            );
+        }
+        hidden
+    }
+
     fn push(&mut self, name: &str, reason: &str) {
         let p = self.path(name);
         self.errors.push(FieldError::new(p, reason));
@@ -203,11 +223,19 @@ fn person_from(
     if !national_id.is_empty() && !national_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         f.push("national_id", "must be letters and digits");
     }
-    let family_name = f.req_str("family_name", MAX_NAME);
+    let family_name = if f.refuse_hidden_chars("family_name") {
+        String::new()
+    } else {
+        f.req_str("family_name", MAX_NAME)
+    };
     if !family_name.is_empty() && transliterate::icao(&family_name).is_empty() {
         f.push("family_name", "has no letters that transliterate to a-z");
     }
-    let given_name = f.opt_str("given_name", MAX_NAME);
+    let given_name = if f.refuse_hidden_chars("given_name") {
+        None
+    } else {
+        f.opt_str("given_name", MAX_NAME)
+    };
     let date_of_birth = f.req_str("date_of_birth", 10);
     if !date_of_birth.is_empty() && !valid_dob(&date_of_birth, today) {
         f.push(

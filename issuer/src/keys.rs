@@ -91,13 +91,7 @@ fn random_secret() -> Result<String> {
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
+    crate::private_fs::write(path, text.as_bytes())
 }
 
 /// The kid as the file-name stem (hex).
@@ -113,7 +107,7 @@ pub fn exists(dir: &Path) -> bool {
 /// Create development keys in `dir` (CSCA, list signer, one ES256 DSC, secrets).
 /// Never used when a keys directory is configured for production.
 pub fn generate_dev(dir: &Path, country: &str, now: i64) -> Result<()> {
-    std::fs::create_dir_all(dir.join("dsc"))?;
+    crate::private_fs::create_dir(&dir.join("dsc"))?;
     let csca = pki::generate_csca(
         Algorithm::Es256,
         &CertSpec::new(
@@ -165,7 +159,7 @@ pub fn create_dsc_files(dir: &Path, alg: Algorithm, country: &str, now: i64) -> 
         &[CertificateType::Vaccination],
     )?;
     let stem = kid_hex(&Kid::from_der(&cert_der));
-    std::fs::create_dir_all(dir.join("dsc"))?;
+    crate::private_fs::create_dir(&dir.join("dsc"))?;
     write_private(
         &dir.join("dsc").join(format!("{stem}.key.pem")),
         &key.to_pkcs8_pem()?,
@@ -198,6 +192,30 @@ impl Keys {
                 checked: None,
             }),
         })
+    }
+
+    /// Every private key and secret file in the keys directory (for the start-up check).
+    pub fn private_files(&self) -> Result<Vec<PathBuf>> {
+        let mut out: Vec<PathBuf> = [
+            "csca.key.pem",
+            "list-signer.key.pem",
+            "token.key",
+            "person.key",
+        ]
+        .iter()
+        .map(|n| self.dir.join(n))
+        .filter(|p| p.exists())
+        .collect();
+        let dsc = self.dir.join("dsc");
+        if dsc.exists() {
+            for entry in std::fs::read_dir(&dsc)? {
+                let path = entry?.path();
+                if path.to_string_lossy().ends_with(".key.pem") {
+                    out.push(path);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The keys directory.

@@ -26,6 +26,7 @@ pub mod ident;
 pub mod import;
 pub mod input;
 pub mod keys;
+pub mod private_fs;
 pub mod server;
 pub mod service;
 pub mod tokens;
@@ -40,7 +41,7 @@ use std::sync::Arc;
 /// Open everything a subcommand needs: data dir, keys (development keys are generated with a
 /// loud warning when none are configured and none exist), database with migrations, DSC sync.
 pub async fn open(cfg: &config::Config, now: i64) -> Result<Issuer> {
-    std::fs::create_dir_all(&cfg.data_dir)?;
+    private_fs::create_dir(&cfg.data_dir)?;
     if !keys::exists(&cfg.keys_dir) {
         if cfg.production_keys {
             return Err(Error::Config(format!(
@@ -57,8 +58,17 @@ pub async fn open(cfg: &config::Config, now: i64) -> Result<Issuer> {
         );
         keys::generate_dev(&cfg.keys_dir, &cfg.settings.country, now)?;
     }
-    let db = db::Db::connect(&cfg.database).await?;
+    let sqlite_file = db::sqlite_path(&cfg.database);
+    if let Some(path) = &sqlite_file {
+        private_fs::touch(path)?;
+    }
     let keys = Arc::new(keys::Keys::load(&cfg.keys_dir)?);
+    let private = keys.private_files()?;
+    let private: Vec<&std::path::Path> = private.iter().map(|p| p.as_path()).collect();
+    let mut data = vec![cfg.data_dir.as_path(), cfg.keys_dir.as_path()];
+    data.extend(sqlite_file.as_deref());
+    private_fs::check(&private, &data)?;
+    let db = db::Db::connect(&cfg.database).await?;
     keys.sync(&db, now).await?;
     Ok(Issuer::new(db, keys, cfg.settings.clone()))
 }

@@ -132,6 +132,16 @@ impl Db {
     }
 }
 
+/// The file of a `sqlite:` URL (`sqlite://PATH`, `sqlite:PATH`, options after `?` dropped);
+/// `None` for PostgreSQL and in-memory databases.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
 /// Whether an error is a unique-constraint violation (used for retry on concurrent appends).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
