@@ -3,6 +3,11 @@
 //! DSC, the shipped `venue` policy, and helpers that turn fuzzed bytes into inputs that get
 //! past signature checks (fuzzed payloads re-signed with the fixture keys), so the stages
 //! behind a signature are reached too.
+//!
+//! [`issuer_inputs`] holds the bodies of the issuer targets, shared with the replay test
+//! `issuer/tests/fuzz_corpus.rs`.
+
+pub mod issuer_inputs;
 
 use std::sync::OnceLock;
 
