@@ -7,7 +7,9 @@ use crate::limits::Limits;
 use ciborium::value::Value as Cbor;
 use serde_json::Value as Json;
 
-/// Parse CBOR bytes with the recursion limit of `limits`, rejecting trailing bytes.
+/// Parse CBOR bytes with the recursion limit of `limits`, rejecting trailing bytes and any map
+/// that holds the same key twice (`CWT_INVALID`): a reader that keeps the first and one that
+/// keeps the last would see two different passes behind one signature.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Cbor, Error> {
     let mut reader = bytes;
     let value: Cbor =
@@ -40,6 +42,9 @@ fn check_bounds(v: &Cbor, depth: usize, limits: &Limits) -> Result<(), Error> {
             if entries.len() > limits.max_cbor_items {
                 return Err(Error::CborLimit);
             }
+            if has_duplicate_key(entries) {
+                return Err(Error::CwtInvalid("duplicate map key"));
+            }
             entries.iter().try_for_each(|(k, v)| {
                 check_bounds(k, depth + 1, limits)?;
                 check_bounds(v, depth + 1, limits)
@@ -48,6 +53,28 @@ fn check_bounds(v: &Cbor, depth: usize, limits: &Limits) -> Result<(), Error> {
         Cbor::Tag(_, inner) => check_bounds(inner, depth + 1, limits),
         _ => Ok(()),
     }
+}
+
+/// Whether two entries of a map have equal keys. Small maps (every map of a real pass) compare
+/// pairwise; larger ones compare the keys' encodings sorted (a key that cannot be encoded is
+/// treated as a duplicate: the map is refused either way).
+fn has_duplicate_key(entries: &[(Cbor, Cbor)]) -> bool {
+    if entries.len() <= 16 {
+        return entries
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| entries.iter().skip(i + 1).any(|(other, _)| other == k));
+    }
+    let mut keys = Vec::with_capacity(entries.len());
+    for (k, _) in entries {
+        let mut bytes = Vec::new();
+        if ciborium::ser::into_writer(k, &mut bytes).is_err() {
+            return true;
+        }
+        keys.push(bytes);
+    }
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w.first() == w.get(1))
 }
 
 /// CBOR → JSON. Depth is already bounded by [`parse`].

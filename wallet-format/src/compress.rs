@@ -60,18 +60,45 @@ impl Compressor {
 }
 
 /// Inflate a zlib stream, refusing output beyond `limits.max_decompressed_len` or beyond
-/// `limits.max_compression_ratio` times the input.
+/// `limits.max_compression_ratio` times the input. Strict (spec/format.md §Tolerances on read):
+/// the Adler-32 checksum must match and the stream must end exactly at the end of `data` — bytes
+/// after it would be data a signature does not cover and another reader might not ignore.
 pub fn decompress(data: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
+    use miniz_oxide::inflate::core::{decompress as inflate, inflate_flags, DecompressorOxide};
+    use miniz_oxide::inflate::TINFLStatus;
+
     let cap = limits.max_decompressed_len.min(
         data.len()
             .saturating_mul(limits.max_compression_ratio)
             .max(1024),
     );
-    match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, cap) {
-        Ok(v) => Ok(v),
-        Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-            Err(Error::DecompressionLimit { limit: cap })
+    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+        | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
+        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let mut out = vec![0u8; data.len().saturating_mul(2).clamp(64, cap.max(64))];
+    let mut state = Box::<DecompressorOxide>::default();
+    let mut input = data;
+    let mut out_pos = 0;
+    loop {
+        let (status, in_consumed, written) = inflate(&mut state, input, &mut out, out_pos, flags);
+        out_pos += written;
+        input = input.get(in_consumed..).ok_or(Error::DecompressionFailed)?;
+        match status {
+            TINFLStatus::Done => {
+                if !input.is_empty() {
+                    return Err(Error::DecompressionFailed);
+                }
+                out.truncate(out_pos.min(cap));
+                return Ok(out);
+            }
+            TINFLStatus::HasMoreOutput => {
+                if out.len() >= cap {
+                    return Err(Error::DecompressionLimit { limit: cap });
+                }
+                let new_len = out.len().saturating_mul(2).min(cap);
+                out.resize(new_len, 0);
+            }
+            _ => return Err(Error::DecompressionFailed),
         }
-        Err(_) => Err(Error::DecompressionFailed),
     }
 }

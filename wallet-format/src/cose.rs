@@ -55,6 +55,35 @@ fn alg_of(label: &Option<coset::Algorithm>) -> Option<Algorithm> {
     }
 }
 
+/// Whether `body` is a COSE_Sign1 array whose protected header is a map with an `alg` (1) that
+/// is not one of ours: coset refuses an integer `alg` it does not know (neither IANA-registered
+/// nor private-use), and the answer should then be `ALGORITHM_UNSUPPORTED`, as for any other
+/// algorithm we do not verify, not `COSE_INVALID`.
+fn has_foreign_alg(body: &[u8]) -> bool {
+    let Ok(ciborium::Value::Array(items)) = ciborium::de::from_reader::<ciborium::Value, _>(body)
+    else {
+        return false;
+    };
+    let Some(ciborium::Value::Bytes(protected)) = items.first() else {
+        return false;
+    };
+    let Ok(ciborium::Value::Map(header)) =
+        ciborium::de::from_reader::<ciborium::Value, _>(protected.as_slice())
+    else {
+        return false;
+    };
+    header.iter().any(|(k, v)| {
+        k == &ciborium::Value::from(1)
+            && match v {
+                ciborium::Value::Integer(i) => i64::try_from(*i)
+                    .ok()
+                    .and_then(Algorithm::from_cose_id)
+                    .is_none(),
+                _ => true,
+            }
+    })
+}
+
 impl Sign1 {
     /// Parse COSE bytes (already inflated).
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
@@ -72,11 +101,10 @@ impl Sign1 {
                 },
             ));
         }
-        let inner = CoseSign1::from_slice(body).map_err(|e| {
-            Error::CoseInvalid(match e {
-                coset::CoseError::ExtraneousData => CoseProblem::TrailingBytes,
-                _ => CoseProblem::NotArray,
-            })
+        let inner = CoseSign1::from_slice(body).map_err(|e| match e {
+            coset::CoseError::ExtraneousData => Error::CoseInvalid(CoseProblem::TrailingBytes),
+            _ if has_foreign_alg(body) => Error::AlgorithmUnsupported,
+            _ => Error::CoseInvalid(CoseProblem::NotArray),
         })?;
         if inner.payload.is_none() {
             return Err(Error::CoseInvalid(CoseProblem::Payload));
