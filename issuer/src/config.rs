@@ -50,15 +50,24 @@ pub struct LimitsFile {
     pub header_read_timeout_ms: Option<u64>,
     /// Time a request may take end to end, in milliseconds (default 30 000).
     pub request_timeout_ms: Option<u64>,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR networks; default none).
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Holder look-ups per client network per minute (default 120: loose enough for
+    /// carrier-grade NAT).
+    pub holder_requests_per_minute: Option<u32>,
 }
 
 /// HTTP limits of `serve`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpLimits {
     /// Time a client has to send a request's headers (slow-loris defence).
     pub header_read_timeout: Duration,
     /// Time a request may take end to end (`408 REQUEST_TIMEOUT` after it).
     pub request_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Holder look-ups per client network per minute.
+    pub holder_requests_per_minute: u32,
 }
 
 impl Default for HttpLimits {
@@ -66,8 +75,21 @@ impl Default for HttpLimits {
         HttpLimits {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
+            holder_requests_per_minute: 120,
         }
     }
+}
+
+/// `10.0.0.0/8`, `192.0.2.7` (one address) or an IPv6 network.
+fn parse_network(text: &str) -> Result<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            Error::Config(format!(
+                "limits.trusted_proxies: {text:?} is not an address or network"
+            ))
+        })
 }
 
 impl HttpLimits {
@@ -90,6 +112,21 @@ impl HttpLimits {
                 d.request_timeout,
                 "request_timeout_ms",
             )?,
+            trusted_proxies: f
+                .trusted_proxies
+                .unwrap_or_default()
+                .iter()
+                .map(|p| parse_network(p))
+                .collect::<Result<_>>()?,
+            holder_requests_per_minute: match f.holder_requests_per_minute {
+                None => d.holder_requests_per_minute,
+                Some(n) if (1..=1_000_000).contains(&n) => n,
+                Some(_) => {
+                    return Err(Error::Config(
+                        "limits.holder_requests_per_minute must be 1..=1000000".into(),
+                    ))
+                }
+            },
         })
     }
 }
@@ -194,6 +231,11 @@ mod tests {
         write(r#"{"limits": {"header_timeout": 500}}"#);
         assert!(Config::resolve(&args, None).is_err());
         write(r#"{"limits": {"request_timeout_ms": 0}}"#);
+        assert!(Config::resolve(&args, None).is_err());
+        write(r#"{"limits": {"trusted_proxies": ["10.0.0.0/8", "192.0.2.7"]}}"#);
+        let c = Config::resolve(&args, None).unwrap();
+        assert_eq!(c.limits.trusted_proxies.len(), 2);
+        write(r#"{"limits": {"trusted_proxies": ["everyone"]}}"#);
         assert!(Config::resolve(&args, None).is_err());
     }
 

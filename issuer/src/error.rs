@@ -50,9 +50,20 @@ pub enum Error {
     /// Holder retrieval: wrong code / unknown person.
     #[error("national id, date of birth or retrieval code do not match")]
     RetrievalFailed,
-    /// Holder retrieval locked after too many wrong attempts.
-    #[error("too many wrong attempts; retrieval is locked for a while")]
-    RetrievalLocked,
+    /// Too many wrong attempts from this client network for this subject: the next attempt
+    /// is checked only after `retry_after` seconds (a delay, not a lock: other clients are
+    /// not affected).
+    #[error("too many wrong attempts; try again in {retry_after} s")]
+    RetrievalLocked {
+        /// Seconds until the next attempt is checked.
+        retry_after: i64,
+    },
+    /// This client sent too many requests of this kind.
+    #[error("too many requests; try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds until the client has budget again.
+        retry_after: i64,
+    },
     /// No DSC is available for signing.
     #[error("no document signer key is available")]
     NoSigningKey,
@@ -92,6 +103,7 @@ pub const HTTP_CODES: &[&str] = &[
     "RETRIEVAL_FAILED",
     "RETRIEVAL_LOCKED",
     "NO_SIGNING_KEY",
+    "RATE_LIMITED",
     "INTERNAL",
     // Refusals of the HTTP layer itself (http/surface.rs).
     "BAD_REQUEST",
@@ -114,7 +126,8 @@ impl Error {
             Error::IdempotencyConflict => "IDEMPOTENCY_CONFLICT",
             Error::StateConflict(_) => "STATE_CONFLICT",
             Error::RetrievalFailed => "RETRIEVAL_FAILED",
-            Error::RetrievalLocked => "RETRIEVAL_LOCKED",
+            Error::RetrievalLocked { .. } => "RETRIEVAL_LOCKED",
+            Error::RateLimited { .. } => "RATE_LIMITED",
             Error::NoSigningKey => "NO_SIGNING_KEY",
             Error::Config(_) => "CONFIG_INVALID",
             Error::Database(_)
@@ -150,7 +163,8 @@ mod tests {
             Error::IdempotencyConflict,
             Error::StateConflict("x"),
             Error::RetrievalFailed,
-            Error::RetrievalLocked,
+            Error::RetrievalLocked { retry_after: 1 },
+            Error::RateLimited { retry_after: 1 },
             Error::NoSigningKey,
             Error::Config("x".into()),
             Error::Database(sqlx::Error::RowNotFound),

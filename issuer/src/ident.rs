@@ -57,6 +57,17 @@ impl Ident {
         ctx.sign().as_ref().to_vec()
     }
 
+    /// The key of a failed-attempt guard: `HMAC(person.key, "guard:" ‖ subject ‖ 0 ‖ client
+    /// network)`, so the table holds neither national ids nor addresses.
+    pub fn guard_key(&self, subject: &[u8], client_network: &str) -> Vec<u8> {
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(b"guard:");
+        ctx.update(subject);
+        ctx.update(&[0]);
+        ctx.update(client_network.as_bytes());
+        ctx.sign().as_ref().to_vec()
+    }
+
     /// The retrieval code of a person (version `rc_version`).
     pub fn retrieval_code(&self, person_id: &str, rc_version: i64) -> String {
         self.render_code(person_id, rc_version, ALPHABET)

@@ -9,7 +9,7 @@
 use crate::clock::SystemClock;
 use crate::config::HttpLimits;
 use crate::error::{Error, Result};
-use crate::http::{self, AppState, Metrics};
+use crate::http::{self, AppState};
 use crate::service::Issuer;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -27,12 +27,7 @@ const DRAIN: Duration = Duration::from_secs(30);
 
 /// Build the router state for an issuer.
 pub fn state(issuer: Arc<Issuer>, limits: HttpLimits) -> AppState {
-    AppState {
-        issuer,
-        clock: Arc::new(SystemClock),
-        metrics: Arc::new(Metrics::default()),
-        limits,
-    }
+    AppState::new(issuer, Arc::new(SystemClock), limits)
 }
 
 async fn shutdown_signal() {
@@ -65,8 +60,8 @@ pub async fn serve(issuer: Arc<Issuer>, listen: &str, limits: HttpLimits) -> Res
     let addr = listener.local_addr()?;
     println!("listening on {addr}");
     let _ = std::io::stdout().flush();
-    let app = http::router(state(issuer.clone(), limits));
-    serve_on(listener, app, limits, shutdown_signal()).await;
+    let app = http::router(state(issuer.clone(), limits.clone()));
+    serve_on(listener, app, &limits, shutdown_signal()).await;
     issuer.close().await;
     Ok(())
 }
@@ -75,7 +70,7 @@ pub async fn serve(issuer: Arc<Issuer>, listen: &str, limits: HttpLimits) -> Res
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     app: axum::Router,
-    limits: HttpLimits,
+    limits: &HttpLimits,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();

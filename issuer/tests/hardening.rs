@@ -38,6 +38,8 @@ both!(pages_get_html_errors_and_security_headers);
 both!(revocations_since_beyond_the_latest_sequence_is_refused);
 both!(a_token_stops_working_when_its_row_expires_even_if_the_jwt_has_not);
 both!(compromise_without_the_csca_key_changes_nothing_and_says_why);
+both!(nobody_can_lock_a_citizen_out_and_unknown_people_look_like_known_ones);
+both!(a_client_over_its_lookup_budget_is_told_when_to_come_back);
 
 fn json(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap_or(Value::Null)
@@ -45,6 +47,123 @@ fn json(bytes: &[u8]) -> Value {
 
 mod scenarios {
     use super::*;
+
+    /// A holder look-up from `client` (through a trusted proxy): status, code, Retry-After.
+    async fn look_up(
+        h: &Harness,
+        client: &str,
+        nid: &str,
+        dob: &str,
+        code: &str,
+    ) -> (StatusCode, Value, Option<String>) {
+        let body =
+            serde_json::json!({"national_id": nid, "date_of_birth": dob, "retrieval_code": code});
+        let (s, headers, bytes) = h
+            .raw_with_headers_from(
+                "POST",
+                "/v1/holder/certificates",
+                client,
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await;
+        let retry = headers
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
+        (s, json(&bytes), retry)
+    }
+
+    pub async fn nobody_can_lock_a_citizen_out_and_unknown_people_look_like_known_ones(
+        h: &Harness,
+    ) {
+        let t = h.facility("HN-001").await;
+        let (_, first) = h
+            .call(
+                "POST",
+                "/v1/vaccinations",
+                Some(&t),
+                Some(dose("HN-001", "a", "079000000031", 1, 2, "2021-06-01")),
+            )
+            .await;
+        let code = first["retrieval_code"].as_str().unwrap().to_string();
+        let uvci = first["certificate"]["uvci"].as_str().unwrap().to_string();
+        // An attacker on one network: wrong birth dates, wrong codes, bad codes on the UVCI.
+        for i in 0..30 {
+            let dob = if i % 2 == 0 {
+                "1991-01-01"
+            } else {
+                "1990-01-02"
+            };
+            let (s, _, _) = look_up(h, "198.51.100.66", "079000000031", dob, "WRONGWRONG").await;
+            assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::TOO_MANY_REQUESTS);
+            let (s, _, _) = h
+                .raw_with_headers_from_code(
+                    &format!("/v1/certificates/{}", enc(&uvci)),
+                    "198.51.100.66",
+                    "WRONGWRONG",
+                )
+                .await;
+            assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::TOO_MANY_REQUESTS);
+        }
+        let (s, v, retry) = look_up(h, "198.51.100.66", "079000000031", "1990-01-02", &code).await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+        assert_eq!(v["code"], "RETRIEVAL_LOCKED");
+        let retry: i64 = retry.unwrap().parse().unwrap();
+        assert!((1..=issuer::service::guard::MAX_DELAY).contains(&retry));
+        // The citizen, from their own network, is not slowed at all.
+        let (s, v, _) = look_up(h, "203.0.113.5", "079000000031", "1990-01-02", &code).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["certificates"][0]["uvci"], uvci.as_str());
+        let (s, _, _) = h
+            .raw_with_headers_from_code(
+                &format!("/v1/certificates/{}", enc(&uvci)),
+                "203.0.113.5",
+                &code,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        // Unknown and known people get the same answer, byte for byte, with the same headers.
+        let known = look_up(h, "192.0.2.10", "079000000031", "1990-01-02", "WRONGWRONG").await;
+        let unknown = look_up(h, "192.0.2.11", "079999999999", "1990-01-02", "WRONGWRONG").await;
+        assert_eq!(known, unknown);
+        assert_eq!(known.0, StatusCode::UNAUTHORIZED);
+        // The guard table holds no national id, code or address.
+        let keys: Vec<Vec<u8>> = issuer::with_db!(h.issuer.db(), |p| {
+            sqlx::query_scalar("SELECT key FROM attempt_guards")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        });
+        assert!(!keys.is_empty());
+        for k in keys {
+            let text = String::from_utf8_lossy(&k);
+            assert!(!text.contains("0790") && !text.contains("198.51"));
+        }
+    }
+
+    pub async fn a_client_over_its_lookup_budget_is_told_when_to_come_back(h: &Harness) {
+        let limit = issuer::config::HttpLimits::default().holder_requests_per_minute;
+        let mut limited = None;
+        for i in 0..=limit {
+            let (s, v, retry) = look_up(
+                h,
+                "198.51.100.77",
+                &format!("0790{i:08}"),
+                "1990-01-02",
+                "X",
+            )
+            .await;
+            if s == StatusCode::TOO_MANY_REQUESTS && v["code"] == "RATE_LIMITED" {
+                limited = Some((i, retry));
+                break;
+            }
+        }
+        let (at, retry) = limited.expect("never rate limited");
+        assert_eq!(at, limit, "limited after {at} requests");
+        assert!(retry.unwrap().parse::<i64>().unwrap() >= 1);
+        // Another client is not affected.
+        let (s, _, _) = look_up(h, "198.51.100.78", "079000000001", "1990-01-02", "X").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
 
     pub async fn framework_errors_under_v1_answer_the_typed_json_body(h: &Harness) {
         let t = h.facility("HN-001").await;
@@ -249,17 +368,15 @@ async fn real_server(header_ms: u64, request_ms: u64) -> (Harness, std::net::Soc
     h.state.limits = issuer::config::HttpLimits {
         header_read_timeout: std::time::Duration::from_millis(header_ms),
         request_timeout: std::time::Duration::from_millis(request_ms),
+        ..Default::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = issuer::http::router(h.state.clone());
-    let limits = h.state.limits;
-    tokio::spawn(issuer::server::serve_on(
-        listener,
-        app,
-        limits,
-        std::future::pending(),
-    ));
+    let limits = h.state.limits.clone();
+    tokio::spawn(async move {
+        issuer::server::serve_on(listener, app, &limits, std::future::pending()).await
+    });
     (h, addr)
 }
 

@@ -84,7 +84,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
     let issuer = Arc::new(crate::open(&cfg, now).await?);
     let code = match cli.command {
         Command::Serve { .. } => {
-            crate::server::serve(issuer.clone(), &cfg.listen, cfg.limits).await?;
+            crate::server::serve(issuer.clone(), &cfg.listen, cfg.limits.clone()).await?;
             0
         }
         Command::Token(args) => token::mint(&issuer, &args, now).await?,

@@ -11,6 +11,7 @@
 //! (spec/issuer.md §Data model). New migrations are named by UTC timestamp
 //! (`20261202120000_name.sql`) so that parallel work never collides on a number.
 
+pub mod attempt_guards;
 pub mod audit_log;
 pub mod certificates;
 pub mod doses;
@@ -22,6 +23,7 @@ pub mod rows;
 pub mod rule_sets;
 pub mod tokens;
 
+pub use attempt_guards::AttemptGuards;
 pub use audit_log::AuditLog;
 pub use certificates::Certificates;
 pub use doses::Doses;
@@ -212,6 +214,7 @@ impl AppendLock for sqlx::PgConnection {
 /// transaction is generic over.
 pub trait Store:
     AppendLock
+    + AttemptGuards
     + AuditLog
     + Certificates
     + Doses
@@ -227,6 +230,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AppendLock
+        + AttemptGuards
         + AuditLog
         + Certificates
         + Doses
@@ -244,7 +248,7 @@ impl<T> Store for T where
 /// (`use crate::db::prelude::*`).
 pub mod prelude {
     pub use super::{
-        AppendLock, AuditLog, BeginWrite, Certificates, Doses, Dscs, Facilities, Persons,
-        RevocationHead, Revocations, RuleSets, Store, Tokens,
+        AppendLock, AttemptGuards, AuditLog, BeginWrite, Certificates, Doses, Dscs, Facilities,
+        Persons, RevocationHead, Revocations, RuleSets, Store, Tokens,
     };
 }

@@ -33,12 +33,6 @@ pub trait Persons: Send {
         dob: &str,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
-    fn person_attempts(
-        &mut self,
-        id: &str,
-        failed: i64,
-        locked_until: i64,
-    ) -> impl Future<Output = Result<()>> + Send;
     /// Set-based lookup: which of these national-id hashes belong to a stored person.
     fn persons_existing(
         &mut self,
@@ -119,17 +113,6 @@ macro_rules! impl_persons {
                 .bind(given)
                 .bind(dob)
                 .bind(now)
-                .bind(id)
-                .execute(&mut *self)
-                .await?;
-                Ok(())
-            }
-            async fn person_attempts(&mut self, id: &str, failed: i64, locked_until: i64) -> Result<()> {
-                sqlx::query(
-                    "UPDATE persons SET failed_attempts = $1, locked_until = $2 WHERE id = $3",
-                )
-                .bind(failed)
-                .bind(locked_until)
                 .bind(id)
                 .execute(&mut *self)
                 .await?;

@@ -4,6 +4,7 @@
 //! retrieval code in `X-Retrieval-Code`.
 
 use super::auth::{require, MaybeCaller};
+use super::client::ClientNetwork;
 use super::{json_body, AppState, Metrics};
 use crate::db::rows::CertRow;
 use crate::domain::RevokeReason;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
 async fn readable(
     s: &AppState,
     caller: MaybeCaller,
+    client: &ClientNetwork,
     headers: &HeaderMap,
     uvci: &str,
 ) -> Result<CertRow> {
@@ -52,15 +54,11 @@ async fn readable(
                 .get("x-retrieval-code")
                 .and_then(|v| v.to_str().ok())
                 .ok_or(Error::Unauthenticated)?;
+            s.holder_limiter.check(client)?;
             // Unknown UVCI and wrong code look the same to a holder.
-            let cert = s.issuer.certificate(uvci).await.map_err(|e| match e {
-                Error::NotFound => Error::RetrievalFailed,
-                other => other,
-            })?;
             s.issuer
-                .check_holder_code(&cert.person_id, code, s.now())
-                .await?;
-            Ok(cert)
+                .holder_certificate(uvci, code, &client.0, s.now())
+                .await
         }
     }
 }
@@ -68,20 +66,22 @@ async fn readable(
 async fn get_json(
     State(s): State<AppState>,
     caller: MaybeCaller,
+    client: ClientNetwork,
     headers: HeaderMap,
     Path(uvci): Path<String>,
 ) -> Result<Json<CertView>> {
-    let c = readable(&s, caller, &headers, &uvci).await?;
+    let c = readable(&s, caller, &client, &headers, &uvci).await?;
     Ok(Json(CertView::from(&c)))
 }
 
 async fn get_png(
     State(s): State<AppState>,
     caller: MaybeCaller,
+    client: ClientNetwork,
     headers: HeaderMap,
     Path(uvci): Path<String>,
 ) -> Result<Response> {
-    let c = readable(&s, caller, &headers, &uvci).await?;
+    let c = readable(&s, caller, &client, &headers, &uvci).await?;
     let png = qr::render_png(&c.hc1, &RenderOptions::DEFAULT)?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
@@ -89,10 +89,11 @@ async fn get_png(
 async fn get_svg(
     State(s): State<AppState>,
     caller: MaybeCaller,
+    client: ClientNetwork,
     headers: HeaderMap,
     Path(uvci): Path<String>,
 ) -> Result<Response> {
-    let c = readable(&s, caller, &headers, &uvci).await?;
+    let c = readable(&s, caller, &client, &headers, &uvci).await?;
     let svg = qr::render_svg(&c.hc1, &RenderOptions::DEFAULT)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
@@ -100,10 +101,11 @@ async fn get_svg(
 async fn get_page(
     State(s): State<AppState>,
     caller: MaybeCaller,
+    client: ClientNetwork,
     headers: HeaderMap,
     Path(uvci): Path<String>,
 ) -> Result<Html<String>> {
-    let c = readable(&s, caller, &headers, &uvci).await?;
+    let c = readable(&s, caller, &client, &headers, &uvci).await?;
     let svg = qr::render_svg(&c.hc1, &RenderOptions::DEFAULT)?;
     Ok(Html(crate::web::certificate_page::render(&c, &svg)?))
 }

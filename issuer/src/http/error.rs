@@ -19,7 +19,9 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::IdempotencyConflict | Error::StateConflict(_) => StatusCode::CONFLICT,
-            Error::RetrievalLocked => StatusCode::TOO_MANY_REQUESTS,
+            Error::RetrievalLocked { .. } | Error::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Error::NoSigningKey => StatusCode::SERVICE_UNAVAILABLE,
             Error::Config(_)
             | Error::Database(_)
@@ -90,6 +92,12 @@ impl IntoResponse for Error {
         } else {
             json!({"code": self.code(), "message": self.to_string()})
         };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let Error::RetrievalLocked { retry_after } | Error::RateLimited { retry_after } = self {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        res
     }
 }

@@ -1,7 +1,9 @@
 //! `POST /v1/holder/certificates`: a citizen gets their current certificates with national ID,
-//! date of birth and retrieval code. Wrong attempts are counted in the database (shared by
-//! every replica); after 5 the person is locked out for 15 minutes (`429`).
+//! date of birth and retrieval code. Each client network has a budget of look-ups per minute
+//! (`RATE_LIMITED`); wrong attempts slow further attempts of that person from that network
+//! (`service::guard`, `RETRIEVAL_LOCKED`), never the person's own from elsewhere.
 
+use super::client::ClientNetwork;
 use super::{json_body, AppState};
 use crate::error::{Error, Result};
 use crate::service::CertView;
@@ -15,7 +17,12 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/holder/certificates", post(retrieve))
 }
 
-async fn retrieve(State(s): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>> {
+async fn retrieve(
+    State(s): State<AppState>,
+    client: ClientNetwork,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>> {
+    s.holder_limiter.check(&client)?;
     let v = json_body(&body)?;
     let field = |name: &str| -> Result<String> {
         v.get(name)
@@ -29,7 +36,7 @@ async fn retrieve(State(s): State<AppState>, body: Bytes) -> Result<Json<serde_j
     let code = field("retrieval_code")?;
     let certs: Vec<CertView> = s
         .issuer
-        .holder_certificates(&nid, &dob, &code, s.now())
+        .holder_certificates(&nid, &dob, &code, &client.0, s.now())
         .await?;
     Ok(Json(serde_json::json!({ "certificates": certs })))
 }

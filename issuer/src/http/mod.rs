@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod certificates;
+pub mod client;
 pub mod error;
 pub mod health;
 pub mod holder;
@@ -50,11 +51,26 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Counters.
     pub metrics: Arc<Metrics>,
-    /// Timeouts.
+    /// Timeouts, trusted proxies, per-client budgets.
     pub limits: HttpLimits,
+    /// Per-client budget of holder look-ups.
+    pub holder_limiter: Arc<client::ClientLimiter>,
 }
 
 impl AppState {
+    /// State for `issuer` with `limits` (a fresh per-client limiter).
+    pub fn new(issuer: Arc<Issuer>, clock: Arc<dyn Clock>, limits: HttpLimits) -> AppState {
+        AppState {
+            issuer,
+            clock,
+            metrics: Arc::new(Metrics::default()),
+            holder_limiter: Arc::new(client::ClientLimiter::per_minute(
+                limits.holder_requests_per_minute,
+            )),
+            limits,
+        }
+    }
+
     /// Now, unix seconds.
     pub fn now(&self) -> i64 {
         self.clock.now()

@@ -1,6 +1,8 @@
 //! Reads of certificates and holder retrieval (spec/issuer.md §Holder retrieval): a holder
 //! proves who they are with national id + date of birth + retrieval code, or presents the
-//! code for a UVCI; wrong attempts are counted per person and lock retrieval for a while.
+//! code for a UVCI. Both are plain reads (no write transaction, no global lock); failures are
+//! counted by the [`super::guard`] of the subject and the client's network. Unknown and known
+//! people take the same steps and get the same answer.
 
 use super::views::CertView;
 use super::Issuer;
@@ -8,11 +10,6 @@ use crate::db::prelude::*;
 use crate::db::rows::{CertRow, PersonRow};
 use crate::error::{Error, Result};
 use crate::with_db;
-
-/// Holder retrieval: wrong attempts before lock-out.
-pub const MAX_FAILED_ATTEMPTS: i64 = 5;
-/// Holder retrieval: lock-out duration (seconds).
-pub const LOCKOUT_SECONDS: i64 = 15 * 60;
 
 impl Issuer {
     /// One certificate by UVCI.
@@ -23,86 +20,83 @@ impl Issuer {
         })
     }
 
-    /// Check a holder's retrieval code against the person of `person_id`, counting failures.
-    pub async fn check_holder_code(&self, person_id: &str, code: &str, now: i64) -> Result<()> {
-        with_db!(&self.db, |p| {
-            let mut tx = p.begin_write().await?;
-            tx.person_lock(person_id, now).await?;
-            let person = tx
-                .person_by_id(person_id)
-                .await?
-                .ok_or(Error::RetrievalFailed)?;
-            let r = self.check_code_in_tx(&mut *tx, &person, code, now).await;
-            tx.commit().await?;
-            r
-        })
-    }
-
-    /// Check `code` for `person` inside `tx`, counting a failure (and locking after
-    /// [`MAX_FAILED_ATTEMPTS`]).
-    async fn check_code_in_tx<C: Store>(
+    /// A holder presents `code` for the certificate `uvci` (from `client_network`): the
+    /// certificate when the code is its holder's.
+    pub async fn holder_certificate(
         &self,
-        tx: &mut C,
-        person: &PersonRow,
+        uvci: &str,
         code: &str,
+        client_network: &str,
         now: i64,
-    ) -> Result<()> {
-        if person.locked_until > now {
-            return Err(Error::RetrievalLocked);
-        }
-        if self.ident.check_code(&person.id, person.rc_version, code) {
-            if person.failed_attempts != 0 {
-                tx.person_attempts(&person.id, 0, 0).await?;
+    ) -> Result<CertRow> {
+        let key = self
+            .ident
+            .guard_key(format!("uvci:{uvci}").as_bytes(), client_network);
+        self.guard_check(&key, now).await?;
+        let found = with_db!(&self.db, |p| {
+            let mut c = p.acquire().await?;
+            match c.cert_get(uvci).await? {
+                Some(cert) => {
+                    let person = c.person_by_id(&cert.person_id).await?;
+                    Ok::<_, Error>(person.map(|p| (cert, p)))
+                }
+                None => Ok(None),
             }
-            return Ok(());
-        }
-        let failed = person.failed_attempts + 1;
-        if failed >= MAX_FAILED_ATTEMPTS {
-            tx.person_attempts(&person.id, 0, now + LOCKOUT_SECONDS)
-                .await?;
-            Err(Error::RetrievalLocked)
-        } else {
-            tx.person_attempts(&person.id, failed, 0).await?;
-            Err(Error::RetrievalFailed)
+        })?;
+        let ok = self.code_matches(found.as_ref().map(|(_, p)| p), code);
+        match found {
+            Some((cert, _)) if ok => {
+                self.guard_clear(&key).await?;
+                Ok(cert)
+            }
+            _ => {
+                self.guard_fail(&key, now).await?;
+                Err(Error::RetrievalFailed)
+            }
         }
     }
 
-    /// Holder retrieval: national id + date of birth + retrieval code → current certificates.
+    /// Holder retrieval: national id + date of birth + retrieval code (from `client_network`)
+    /// → current certificates.
     pub async fn holder_certificates(
         &self,
         national_id: &str,
         dob: &str,
         code: &str,
+        client_network: &str,
         now: i64,
     ) -> Result<Vec<CertView>> {
         let id_hash = self.ident.national_id_hash(national_id);
-        with_db!(&self.db, |p| {
-            let mut tx = p.begin_write().await?;
-            let Some(person) = tx.person_by_hash(&id_hash).await? else {
-                return Err(Error::RetrievalFailed);
-            };
-            tx.person_lock(&person.id, now).await?;
-            let person = tx
-                .person_by_id(&person.id)
-                .await?
-                .ok_or(Error::RetrievalFailed)?;
-            // A wrong date of birth counts as a failed attempt, too.
-            let code = if person.dob == dob.trim() {
-                code
-            } else {
-                "\u{0}"
-            };
-            let out = match self.check_code_in_tx(&mut *tx, &person, code, now).await {
-                Ok(()) => Ok(tx
-                    .certs_current_of_person(&person.id)
-                    .await?
-                    .iter()
-                    .map(CertView::from)
-                    .collect()),
-                Err(e) => Err(e),
-            };
-            tx.commit().await?;
-            out
-        })
+        let key = self.ident.guard_key(&id_hash, client_network);
+        self.guard_check(&key, now).await?;
+        let person = with_db!(&self.db, |p| {
+            let mut c = p.acquire().await?;
+            c.person_by_hash(&id_hash).await
+        })?;
+        // Both checks always run: the time does not tell which failed.
+        let dob_ok = person.as_ref().is_some_and(|p| p.dob == dob.trim());
+        let code_ok = self.code_matches(person.as_ref(), code);
+        let Some(person) = person.filter(|_| dob_ok & code_ok) else {
+            self.guard_fail(&key, now).await?;
+            return Err(Error::RetrievalFailed);
+        };
+        self.guard_clear(&key).await?;
+        let certs = with_db!(&self.db, |p| {
+            let mut c = p.acquire().await?;
+            c.certs_current_of_person(&person.id).await
+        })?;
+        Ok(certs.iter().map(CertView::from).collect())
+    }
+
+    /// Whether `code` is `person`'s retrieval code; for no person a code is still checked
+    /// (against a placeholder) so that both cases cost the same.
+    fn code_matches(&self, person: Option<&PersonRow>, code: &str) -> bool {
+        match person {
+            Some(p) => self.ident.check_code(&p.id, p.rc_version, code),
+            None => {
+                let _ = self.ident.check_code("", 0, code);
+                false
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod batch;
 pub mod context;
 pub mod correct;
+pub mod guard;
 pub mod holder;
 pub mod publish;
 pub mod revoke;

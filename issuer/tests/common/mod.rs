@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use issuer::clock::FixedClock;
 use issuer::db::Db;
-use issuer::http::{AppState, Metrics};
+use issuer::http::AppState;
 use issuer::service::{Issuer, Settings};
 use issuer::tokens::Role;
 use issuer::with_db;
@@ -80,12 +80,7 @@ impl Harness {
         keys.sync(&db, T0).await.unwrap();
         let issuer = Arc::new(Issuer::new(db, keys, settings));
         let clock = Arc::new(FixedClock::new(T0));
-        let state = AppState {
-            issuer: issuer.clone(),
-            clock: clock.clone(),
-            metrics: Arc::new(Metrics::default()),
-            limits: Default::default(),
-        };
+        let state = AppState::new(issuer.clone(), clock.clone(), Default::default());
         Some(Harness {
             dir,
             issuer,
@@ -182,6 +177,60 @@ impl Harness {
             .oneshot(req)
             .await
             .unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        (status, headers, bytes.to_vec())
+    }
+
+    /// A request as sent through a trusted proxy for `client` (`X-Forwarded-For`).
+    pub async fn raw_with_headers_from(
+        &self,
+        method: &str,
+        path: &str,
+        client: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        self.send(method, path, &[("x-forwarded-for", client)], body)
+            .await
+    }
+
+    /// `GET path` with `X-Retrieval-Code: code`, through a trusted proxy for `client`.
+    pub async fn raw_with_headers_from_code(
+        &self,
+        path: &str,
+        client: &str,
+        code: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        self.send(
+            "GET",
+            path,
+            &[("x-forwarded-for", client), ("x-retrieval-code", code)],
+            vec![],
+        )
+        .await
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        // In-process requests come from loopback, trusted as a proxy here.
+        let mut state = self.state.clone();
+        state.limits.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        let resp = issuer::http::router(state).oneshot(req).await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
         let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
             .await
