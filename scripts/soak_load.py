@@ -29,11 +29,12 @@ KINDS = ("issue", "holder", "verify")
 
 
 def percentile(values, p):
+    """Nearest-rank percentile, rounded to 0.1 ms."""
     if not values:
         return None
     s = sorted(values)
     k = min(len(s) - 1, max(0, int(round(p / 100.0 * len(s) + 0.5)) - 1))
-    return s[k]
+    return round(s[k], 1)
 
 
 class Stats:
@@ -300,7 +301,7 @@ def main():
         b = stats.total[kind]
         total[kind] = {"ok": b["ok"], "err": b["err"], "per_s": round(b["ok"] / elapsed, 1),
                        "p50_ms": percentile(b["lat"], 50), "p99_ms": percentile(b["lat"], 99),
-                       "max_ms": max(b["lat"]) if b["lat"] else None}
+                       "max_ms": round(max(b["lat"]), 1) if b["lat"] else None}
     rss_values = [k for _, k in rss]
     summary = {
         "seconds": round(elapsed), "base": a.base, "server_alive": server_alive,

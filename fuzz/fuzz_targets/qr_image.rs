@@ -11,7 +11,6 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Once;
-use wallet_format::{qr, Limits};
 
 fn install_hook() {
     static HOOK: Once = Once::new();
@@ -28,15 +27,5 @@ fn install_hook() {
 
 fuzz_target!(|data: &[u8]| {
     install_hook();
-    let _ = qr::decode_image(data, &Limits::DEFAULT);
-    if let Some((w, pixels)) = data.split_first() {
-        let w = u32::from(*w) + 1;
-        let h = u32::try_from(pixels.len()).unwrap_or(u32::MAX) / w;
-        let used = usize::try_from(w * h).unwrap_or(0);
-        if h > 0 {
-            if let Some(gray) = image::GrayImage::from_raw(w, h, pixels[..used].to_vec()) {
-                let _ = qr::decode_gray(&gray);
-            }
-        }
-    }
+    vaxcert_fuzz::dcc_inputs::qr_image(data);
 });

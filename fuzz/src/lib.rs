@@ -4,9 +4,11 @@
 //! past signature checks (fuzzed payloads re-signed with the fixture keys), so the stages
 //! behind a signature are reached too.
 //!
-//! [`issuer_inputs`] holds the bodies of the issuer targets, shared with the replay test
-//! `issuer/tests/fuzz_corpus.rs`.
+//! The targets' bodies are plain functions, so that stable tests replay the seeds and crash
+//! regressions without nightly: [`dcc_inputs`] (replayed by `tests/replay.rs`) and
+//! [`issuer_inputs`] (replayed by `tests/replay.rs` and `issuer/tests/fuzz_corpus.rs`).
 
+pub mod dcc_inputs;
 pub mod issuer_inputs;
 
 use std::sync::OnceLock;
