@@ -9,10 +9,13 @@
 //!   [`pki::verify_issued_by`] checks a certificate signature by hand with aws-lc-rs.
 //! - [`list`]: the signed trust list ([`TrustList`], [`list::verify_trust_list`] in stages: parse →
 //!   signature → rollback → expiry), anchor rotation via `next_anchor`.
-//! - [`state`]: [`TrustState`], the small state file (highest sequence, latest time, anchors).
+//! - [`state`]: [`TrustState`], the small state file (highest sequence, latest time, content
+//!   digest per list kind, anchors); changed only by a list that passed every stage.
 //! - [`store`]: [`TrustStore`], the union of trust sources; `candidates(kid)`.
 //! - [`gateway`]: EU gateway JSON import/export.
-//! - [`revocation`]: signed revocation lists and deltas, [`revocation::revocation_hashes`].
+//! - [`revocation`]: signed revocation lists and deltas, [`revocation::revocation_hashes`];
+//!   [`revocation::verify_revocation_full`] (a delta refused before the state is touched) and
+//!   [`revocation::verify_revocation_update`] (a delta recorded only once applied).
 //! - [`rules`]: signed CertLogic rule sets ([`rules::SignedRuleSet`], [`rules::verify_rule_set`])
 //!   in the same envelope and stages, rollback per rule-set name; the rules stay opaque JSON text
 //!   here (the verifier parses them with `certlogic`).
