@@ -770,6 +770,18 @@ impl PgDatabase {
         }
     }
 
+    /// Drop the sibling database `suffix` (see [`PgDatabase::sibling`]) if it exists.
+    pub async fn sibling_drop(&self, suffix: &str) {
+        let pool = sqlx::PgPool::connect(&self.base).await.unwrap();
+        let _ = sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {}_{suffix} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&pool)
+        .await;
+        pool.close().await;
+    }
+
     pub async fn drop_now(&self) {
         let pool = sqlx::PgPool::connect(&self.base).await.unwrap();
         let _ = sqlx::query(&format!(
