@@ -19,38 +19,9 @@ use trust_list::list::{verify_trust_list, VerifyOptions};
 use trust_list::{Dsc, TrustState, TrustStore};
 use verifier::{Outcome, Policy, Reason, SignedPolicyContext, TrustContext, Verdict};
 
+use test_support::rules::{stricter_venue_json, vn_venue_json};
+
 const DAY: i64 = 86_400;
-
-fn shipped_venue_json() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../certlogic/rules/vn-venue.json");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shipped rule set {} missing: {e}", path.display()))
-}
-
-/// The venue set plus `VR-VN-9000` (boosters only): a 2/2 certificate VALID under the shipped
-/// set fails under this one, so the test sees which publication the verifier applied.
-fn stricter_venue_json() -> String {
-    let mut rules: Value = serde_json::from_str(&shipped_venue_json()).unwrap();
-    rules.as_array_mut().unwrap().push(json!({
-        "Identifier": "VR-VN-9000",
-        "Type": "Acceptance",
-        "Country": "VN",
-        "Version": "1.0.0",
-        "SchemaVersion": "1.3.0",
-        "Engine": "CERTLOGIC",
-        "EngineVersion": "1.3.3",
-        "CertificateType": "Vaccination",
-        "Description": [
-            {"lang": "vi", "desc": "Cần mũi tăng cường."},
-            {"lang": "en", "desc": "A booster dose is required."}
-        ],
-        "ValidFrom": "2024-01-01T00:00:00Z",
-        "ValidTo": "2030-12-31T23:59:59Z",
-        "AffectedFields": ["v.0.dn"],
-        "Logic": {">=": [{"var": "payload.v.0.dn"}, 3]}
-    }));
-    serde_json::to_string(&rules).unwrap()
-}
 
 fn now_of(h: &Harness) -> i64 {
     h.clock.0.load(std::sync::atomic::Ordering::SeqCst)
@@ -139,7 +110,7 @@ async fn signs_rules_the_verifier_applies_and_a_resign_replaces_them(backend: Ba
     let now = now_of(&h);
     let first = h
         .issuer
-        .sign_rule_set("vn-venue", &shipped_venue_json(), 30 * DAY, "test", now)
+        .sign_rule_set("vn-venue", &vn_venue_json(), 30 * DAY, "test", now)
         .await
         .unwrap();
     assert_eq!((first.sequence, first.issued_at), (1, now));
@@ -282,7 +253,7 @@ async fn two_replicas_signing_at_once_publish_distinct_sequences(backend: Backen
     };
     let other = h.replica().await;
     let now = now_of(&h);
-    let json = shipped_venue_json();
+    let json = vn_venue_json();
     let mut handles = Vec::new();
     for (i, issuer) in [h.issuer.clone(), other.clone()]
         .into_iter()
@@ -341,13 +312,13 @@ async fn answers_404_with_the_standard_error_body_for_an_unknown_rule_set() {
 async fn refuses_invalid_rule_sets_with_a_clear_error_and_stores_nothing() {
     let h = Harness::new(Backend::Sqlite).await.unwrap();
     let now = now_of(&h);
-    let mut bad_logic: Value = serde_json::from_str(&shipped_venue_json()).unwrap();
+    let mut bad_logic: Value = serde_json::from_str(&vn_venue_json()).unwrap();
     bad_logic[0]["Logic"] = json!({"no-such-operator": [1]});
     let cases = [
         ("draft", "{not json".to_string(), "not valid [CERTLOGIC_"),
         ("draft", bad_logic.to_string(), "not valid [CERTLOGIC_"),
         ("draft", "[]".to_string(), "no rules"),
-        ("bad name", shipped_venue_json(), "rule set name"),
+        ("bad name", vn_venue_json(), "rule set name"),
     ];
     for (name, json, expected) in cases {
         let err = h
@@ -360,7 +331,7 @@ async fn refuses_invalid_rule_sets_with_a_clear_error_and_stores_nothing() {
     }
     let err = h
         .issuer
-        .sign_rule_set("draft", &shipped_venue_json(), 0, "test", now)
+        .sign_rule_set("draft", &vn_venue_json(), 0, "test", now)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("validity"), "{err}");
@@ -407,7 +378,7 @@ fn rules_sign_cli_refuses_invalid_json_signs_valid_sets_and_keys_export_writes_t
         "{stderr}"
     );
 
-    let good = write(dir.path(), "venue.json", &shipped_venue_json());
+    let good = write(dir.path(), "venue.json", &vn_venue_json());
     let signed = dir.path().join("venue.cose");
     for expected in ["sequence 1", "sequence 2"] {
         let out = cli(
@@ -458,7 +429,7 @@ fn rules_sign_cli_refuses_invalid_json_signs_valid_sets_and_keys_export_writes_t
         (
             signed.clone(),
             "city-venue",
-            certlogic::RuleSet::from_json(&shipped_venue_json()).unwrap(),
+            certlogic::RuleSet::from_json(&vn_venue_json()).unwrap(),
         ),
     ] {
         let policy = Policy::from_file_with(

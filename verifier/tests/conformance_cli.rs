@@ -8,20 +8,11 @@
 #[path = "../../tests/src/conformance.rs"]
 mod conformance;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use conformance::{deviations, judge, load_vectors, testdata_root, Tally, SCHEMA_ONLY_RULES};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("VAXCERT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("..").join("shared"))
-}
+use test_support::{shared_dir, workspace_root};
 
 fn run(args: &[&str]) -> (i32, serde_json::Value) {
     let out = Command::new(assert_cmd::cargo::cargo_bin!("vaxcert-verify"))

@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::*;
-use serde_json::{json, Value};
+
 use trust_list::list::VerifyOptions;
 use trust_list::pki::{self, CertSpec, CertifiedKey};
 use trust_list::rules::SignedRuleSet;
@@ -19,38 +19,9 @@ use trust_list::{Freshness, TrustState};
 use verifier::{verify, Outcome, Policy, PolicyError, Reason, SignedPolicyContext};
 use wallet_format::Algorithm;
 
+use test_support::rules::{stricter_venue_json, vn_venue_json};
+
 const NOW_TEXT: &str = "2024-03-10T12:00:00Z";
-
-fn vn_venue_json() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../certlogic/rules/vn-venue.json");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shipped rule set {} missing: {e}", path.display()))
-}
-
-/// The venue set plus `VR-VN-9000`: vaccinations must be boosters (dn ≥ 3) — a stricter
-/// decree, so a 2/2 pass that is VALID under the shipped set fails under this one.
-fn stricter_venue_json() -> String {
-    let mut rules: Value = serde_json::from_str(&vn_venue_json()).unwrap();
-    rules.as_array_mut().unwrap().push(json!({
-        "Identifier": "VR-VN-9000",
-        "Type": "Acceptance",
-        "Country": "VN",
-        "Version": "1.0.0",
-        "SchemaVersion": "1.3.0",
-        "Engine": "CERTLOGIC",
-        "EngineVersion": "1.3.3",
-        "CertificateType": "Vaccination",
-        "Description": [
-            {"lang": "vi", "desc": "Cần mũi tăng cường."},
-            {"lang": "en", "desc": "A booster dose is required."}
-        ],
-        "ValidFrom": "2024-01-01T00:00:00Z",
-        "ValidTo": "2030-12-31T23:59:59Z",
-        "AffectedFields": ["v.0.dn"],
-        "Logic": {">=": [{"var": "payload.v.0.dn"}, 3]}
-    }));
-    serde_json::to_string(&rules).unwrap()
-}
 
 struct Ministry {
     pki: Pki,
