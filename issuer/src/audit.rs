@@ -120,10 +120,18 @@ impl Chain {
 /// Result of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every entry chains; `entries` checked.
-    Intact { entries: u64 },
+    /// Every entry chains.
+    Intact {
+        /// Entries checked.
+        entries: u64,
+    },
     /// The first entry whose hash or link is wrong, or a gap in `seq`.
-    Broken { seq: i64, reason: &'static str },
+    Broken {
+        /// The first bad entry.
+        seq: i64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// Walk the whole log and check every link.

@@ -30,11 +30,17 @@ pub struct CommonArgs {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// Database URL.
     pub database: Option<String>,
+    /// Keys directory (production: set, and keys are never generated).
     pub keys_dir: Option<PathBuf>,
+    /// Listen address of `serve`.
     pub listen: Option<String>,
+    /// Issuing country (default `VN`).
     pub country: Option<String>,
+    /// The certificate's `is` field.
     pub issuer_name: Option<String>,
+    /// Certificate validity in days (1..=3650).
     pub validity_days: Option<i64>,
     /// Share one transaction among concurrent single issuances (default true).
     pub group_commit: Option<bool>,
@@ -134,12 +140,17 @@ impl HttpLimits {
 /// The resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Data directory.
     pub data_dir: PathBuf,
+    /// Database URL.
     pub database: String,
+    /// Keys directory.
     pub keys_dir: PathBuf,
     /// Keys were configured explicitly: never generate them.
     pub production_keys: bool,
+    /// Listen address of `serve`.
     pub listen: String,
+    /// Certificate settings.
     pub settings: Settings,
     /// HTTP limits.
     pub limits: HttpLimits,

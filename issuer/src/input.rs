@@ -35,23 +35,36 @@ pub struct PersonInput {
 /// The dose part of a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DoseFields {
+    /// Disease targeted (`tg`).
     pub target: String,
+    /// Vaccine type (`vp`).
     pub vaccine_type: String,
+    /// Product (`mp`).
     pub product: String,
+    /// Manufacturer (`ma`).
     pub manufacturer: String,
+    /// Dose number (`dn`).
     pub dose_number: i64,
+    /// Doses in the series (`sd`).
     pub series_total: i64,
+    /// Date of vaccination (`dt`).
     pub date: String,
+    /// Country of vaccination (`co`).
     pub country: String,
+    /// Lot number (kept, not in the certificate).
     pub lot: Option<String>,
 }
 
 /// One validated submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DoseInput {
+    /// The submitting facility.
     pub facility_id: String,
+    /// The facility's own record id (idempotency key).
     pub facility_record_id: String,
+    /// The person.
     pub person: PersonInput,
+    /// The dose.
     pub dose: DoseFields,
 }
 

@@ -13,6 +13,9 @@
 //!   [`keys`]: key custody; [`ident`]: person identifiers and retrieval codes;
 //! - [`db`]: the SQL, one module per table, for SQLite and PostgreSQL alike.
 
+#![warn(missing_docs, unreachable_pub, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod audit;
 pub mod cli;
 pub mod clock;

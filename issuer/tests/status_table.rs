@@ -3,7 +3,7 @@
 //! accepts for it, a dose is submitted over HTTP; the status word of the issuer's answer and the
 //! verifier's verdict of the very certificate in that answer (checked against the trust list the
 //! issuer publishes) must be the same word, and the expected one.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -8,8 +8,11 @@ use std::future::Future;
 
 /// The statements on `audit_log`.
 pub trait AuditLog: Send {
+    /// The last entry's (seq, hash).
     fn audit_last(&mut self) -> impl Future<Output = Result<Option<(i64, Vec<u8>)>>> + Send;
+    /// Append one entry (the caller holds the append lock).
     fn audit_insert(&mut self, row: &AuditRow) -> impl Future<Output = Result<()>> + Send;
+    /// Up to `limit` entries from `from` on, in order.
     fn audit_range(
         &mut self,
         from: i64,

@@ -9,16 +9,21 @@ use std::future::Future;
 
 /// The statements on `certificates`.
 pub trait Certificates: Send {
+    /// Store a certificate (state current).
     fn cert_insert(&mut self, c: &CertRow) -> impl Future<Output = Result<()>> + Send;
+    /// One certificate by UVCI.
     fn cert_get(&mut self, uvci: &str) -> impl Future<Output = Result<Option<CertRow>>> + Send;
+    /// The person's current certificates, oldest first.
     fn certs_current_of_person(
         &mut self,
         person_id: &str,
     ) -> impl Future<Output = Result<Vec<CertRow>>> + Send;
+    /// Every certificate of a DSC not yet revoked, oldest first.
     fn certs_current_of_kid(
         &mut self,
         kid: &str,
     ) -> impl Future<Output = Result<Vec<CertRow>>> + Send;
+    /// Change a certificate's state (reason and replacement kept unless given).
     fn cert_set_state(
         &mut self,
         uvci: &str,

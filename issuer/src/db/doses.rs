@@ -10,16 +10,20 @@ use std::future::Future;
 pub trait Doses: Send {
     /// Insert; `false` when (facility_id, facility_record_id) exists already.
     fn dose_insert(&mut self, d: &DoseRow, now: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// A dose by (facility, facility record id).
     fn dose_by_record(
         &mut self,
         facility_id: &str,
         record_id: &str,
     ) -> impl Future<Output = Result<Option<DoseRow>>> + Send;
+    /// A dose by our record id.
     fn dose_by_id(&mut self, id: &str) -> impl Future<Output = Result<Option<DoseRow>>> + Send;
+    /// Every dose of a person, in upload order.
     fn doses_of_person(
         &mut self,
         person_id: &str,
     ) -> impl Future<Output = Result<Vec<DoseRow>>> + Send;
+    /// Overwrite a dose's fields and content hash (a correction).
     fn dose_correct(&mut self, d: &DoseRow, now: i64) -> impl Future<Output = Result<()>> + Send;
     /// Set-based lookup: the doses of these (facility id, facility record id) pairs.
     fn doses_by_records(

@@ -8,12 +8,14 @@ use std::future::Future;
 
 /// The statements on `facilities`.
 pub trait Facilities: Send {
+    /// Register a facility; `false` when it exists.
     fn facility_insert(
         &mut self,
         id: &str,
         name: &str,
         now: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Revoke a facility; `false` when unknown.
     fn facility_revoke(&mut self, id: &str, now: i64) -> impl Future<Output = Result<bool>> + Send;
     /// `Some(revoked_at)` if the facility exists.
     fn facility_get(

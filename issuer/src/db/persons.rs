@@ -8,6 +8,7 @@ use std::future::Future;
 
 /// The statements on `persons`.
 pub trait Persons: Send {
+    /// Insert a person unless one with `id_hash` exists.
     fn person_insert_if_absent(
         &mut self,
         id: &str,
@@ -17,13 +18,16 @@ pub trait Persons: Send {
         dob: &str,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// A person by national-id hash.
     fn person_by_hash(
         &mut self,
         id_hash: &[u8],
     ) -> impl Future<Output = Result<Option<PersonRow>>> + Send;
+    /// A person by id.
     fn person_by_id(&mut self, id: &str) -> impl Future<Output = Result<Option<PersonRow>>> + Send;
     /// Touch the row: takes the row lock (PostgreSQL) / write lock (SQLite) for this person.
     fn person_lock(&mut self, id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Replace a person's identity and data (a ministry correction).
     fn person_update(
         &mut self,
         id: &str,

@@ -9,6 +9,7 @@ use std::future::Future;
 
 /// The statements on `revocations`.
 pub trait Revocations: Send {
+    /// Record a revocation (once per UVCI); its sequence comes from the table.
     fn revocation_insert(
         &mut self,
         uvci: &str,
@@ -16,6 +17,7 @@ pub trait Revocations: Send {
         reason: RevokeReason,
         at: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Revocations with a sequence above `since`, in order.
     fn revocations_since(
         &mut self,
         since: i64,

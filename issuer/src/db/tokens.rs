@@ -8,8 +8,11 @@ use std::future::Future;
 
 /// The statements on `tokens`.
 pub trait Tokens: Send {
+    /// Register a minted token.
     fn token_insert(&mut self, t: &TokenRow, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// A token by id.
     fn token_get(&mut self, id: &str) -> impl Future<Output = Result<Option<TokenRow>>> + Send;
+    /// Revoke a token; `false` when unknown.
     fn token_revoke(&mut self, id: &str, now: i64) -> impl Future<Output = Result<bool>> + Send;
 }
 

@@ -28,10 +28,15 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Counters exported at `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Certificates issued over HTTP.
     pub issued: AtomicU64,
+    /// Retries answered idempotently.
     pub replayed: AtomicU64,
+    /// Submissions refused (4xx).
     pub rejected: AtomicU64,
+    /// Revocation calls.
     pub revoked: AtomicU64,
+    /// Internal errors (5xx).
     pub errors: AtomicU64,
 }
 

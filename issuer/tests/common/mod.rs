@@ -1,6 +1,12 @@
 //! Test harness: a real issuer (real keys, real database: a SQLite file in a temp dir, or a
 //! fresh PostgreSQL database per test) driven in memory through the axum router, and the
 //! verifier crate checking what it issues against the trust list it publishes.
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 #![allow(clippy::unwrap_used, dead_code)]
 
 use axum::body::Body;
