@@ -14,6 +14,10 @@
 #   SOAK_REPORT_EVERY     seconds per printed interval [60]
 #   SOAK_RSS_EVERY        seconds between VmRSS samples of the server [5]
 #   SOAK_DATABASE         database URL for the server [sqlite in the temporary data directory]
+#   SOAK_CONFIG_JSON      the server's <data-dir>/config.json [{"limits":
+#                         {"holder_requests_per_minute": 1000000}}: all look-ups come from one
+#                         address, and the soak measures the service, not the per-client
+#                         budget]; empty for none (binaries older than that setting refuse it)
 #   VAXCERT_ISSUER_BIN, VAXCERT_VERIFY_BIN   binaries [built with cargo: target/release]
 #   SOAK_OUT              where the JSON results go [target/soak/soak-<date>.json]
 #   SOAK_KEEP=1           keep the temporary data directory
@@ -55,6 +59,10 @@ trap cleanup EXIT
 unset VAXCERT_KEYS_DIR VAXCERT_CONFIG VAXCERT_LISTEN VAXCERT_DATABASE_URL
 export VAXCERT_DATA_DIR="$work/data"
 [ -z "${SOAK_DATABASE:-}" ] || export VAXCERT_DATABASE_URL="$SOAK_DATABASE"
+mkdir -p -m 700 "$VAXCERT_DATA_DIR"
+default_config='{"limits": {"holder_requests_per_minute": 1000000}}'
+config="${SOAK_CONFIG_JSON-$default_config}"
+[ -z "$config" ] || printf '%s\n' "$config" >"$VAXCERT_DATA_DIR/config.json"
 cli() { "$issuer_bin" "$@" 2>>"$work/cli.log"; }
 cli facility add SOAK-1 --name "soak" >/dev/null || die "facility add failed ($work/cli.log)"
 token="$(cli token --role facility --facility SOAK-1 --ttl 48h | tail -n1)"
