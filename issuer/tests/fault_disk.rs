@@ -164,11 +164,7 @@ fn full_disk(restart_to_recover: bool) {
         let r = send(job);
         let took = t.elapsed();
         if r.status == 200 {
-            assert!(
-                refused.is_empty(),
-                "after a refusal the disk is still full, yet {} was accepted",
-                job.record
-            );
+            // Stored, as every 200 must be: checked at the end.
             acked.push(Ack::from(job, &r));
         } else {
             eprintln!("{}: {} {} in {took:?}", job.record, r.status, r.text());

@@ -184,7 +184,7 @@ fn path(p: &Path) -> &str {
 
 /// The answers of a load run that went through the outage: each 200 or a typed error, none
 /// unanswered or slower than [`OUTAGE_BOUND`]. Returns the failures as (status, code, time).
-fn outage_answers(outcomes: &[Option<(Outcome, Duration)>]) -> Vec<(u16, String, Duration)> {
+fn outage_answers(outcomes: &[Tried]) -> Vec<(u16, String, Duration)> {
     let mut failures = Vec::new();
     for (i, o) in outcomes.iter().enumerate() {
         match o {

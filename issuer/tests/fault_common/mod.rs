@@ -5,7 +5,13 @@
 //! the verifier crate checking certificates against the lists the restarted server publishes.
 //!
 //! Nothing here sleeps for correctness: every wait is a poll with a deadline.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code
+)]
 
 use issuer::db::Db;
 use issuer::with_db;
@@ -358,6 +364,10 @@ pub enum Outcome {
     Answered(Resp),
 }
 
+/// What became of one job of a load run: `None` when it was never tried, else the outcome and
+/// how long it took.
+pub type Tried = Option<(Outcome, Duration)>;
+
 /// One submission of a load run.
 #[derive(Clone, Debug)]
 pub struct Job {
@@ -385,7 +395,7 @@ pub fn jobs(facilities: &[(String, String)], tag: &str, n: usize) -> Vec<Job> {
 /// Concurrent submission load: `workers` threads take jobs in order until every job was tried
 /// or `stop` is set.
 pub struct Load {
-    pub outcomes: Arc<Mutex<Vec<Option<(Outcome, Duration)>>>>,
+    pub outcomes: Arc<Mutex<Vec<Tried>>>,
     pub acked: Arc<AtomicUsize>,
     pub stop: Arc<AtomicBool>,
     threads: Vec<std::thread::JoinHandle<()>>,
@@ -462,13 +472,13 @@ impl Load {
     }
 
     /// Stop taking new jobs, wait for the threads; every outcome (None = never tried).
-    pub fn finish(self) -> Vec<Option<(Outcome, Duration)>> {
+    pub fn finish(self) -> Vec<Tried> {
         self.stop();
         self.join()
     }
 
     /// Wait until every job was tried (or [`Load::stop`]); every outcome (None = never tried).
-    pub fn join(self) -> Vec<Option<(Outcome, Duration)>> {
+    pub fn join(self) -> Vec<Tried> {
         for t in self.threads {
             t.join().unwrap();
         }
@@ -516,7 +526,7 @@ impl Ack {
 }
 
 /// The acknowledged issuances of a load run.
-pub fn acks(jobs: &[Job], outcomes: &[Option<(Outcome, Duration)>]) -> Vec<Ack> {
+pub fn acks(jobs: &[Job], outcomes: &[Tried]) -> Vec<Ack> {
     jobs.iter()
         .zip(outcomes)
         .filter_map(|(job, o)| match o {
