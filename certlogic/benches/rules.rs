@@ -4,7 +4,13 @@
 //!
 //! `cargo bench -p certlogic --bench rules` prints e.g.
 //! `travel rules: X evals/s; ratio to ES256 verify: Y` after the criterion reports.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

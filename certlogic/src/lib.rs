@@ -28,6 +28,8 @@
 //!
 //! Design notes, supported operations, limits and error codes: `spec/certlogic.md`.
 //! The VN rule sets: `spec/rules.md`.
+#![warn(missing_docs, unreachable_pub, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod datetime;
 mod error;

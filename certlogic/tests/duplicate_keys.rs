@@ -1,7 +1,12 @@
 //! JSON with a key twice in one object is refused (`CERTLOGIC_INVALID_JSON`), for expressions,
 //! rules, rule sets and data alike (issue #12, "strict where two readers could disagree"): one
 //! reader keeps the first value, another the last, so a signed rule set could mean two things.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use certlogic::{parse_json, Limits, RuleSet};
 

@@ -1,6 +1,11 @@
 //! Hostile expressions and data: every one ends in a typed error, quickly, without a stack
 //! overflow or a panic.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use certlogic::{evaluate, evaluate_with_limits, CertLogicError, LimitKind, Limits};
 use serde_json::{json, Value};

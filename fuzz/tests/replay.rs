@@ -9,7 +9,7 @@
 //! `VAXCERT_FUZZ_REPLAY_CORPUS=1` also replays `corpus/<target>/` (the fuzzer's local,
 //! uncommitted corpus). The issuer targets are replayed by `issuer/tests/fuzz_corpus.rs` too,
 //! inside the main workspace.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 use vaxcert_fuzz::{dcc_inputs, issuer_inputs};

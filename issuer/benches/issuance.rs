@@ -17,7 +17,12 @@
 //! `VAXCERT_BENCH_CONCURRENCY`; PostgreSQL comes from `VAXCERT_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`), a database is created for each run and dropped
 //! after. Run: `cargo bench -p issuer --bench issuance`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use anyhow::{anyhow, bail, Context, Result};
 use issuer::db::Db;

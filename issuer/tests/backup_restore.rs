@@ -15,7 +15,12 @@
 //!
 //! Without the counter step a restored service re-publishes revocation sequences it already
 //! published with other content: the `#[ignore]`d `…_without_the_counter_step` tests show it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod fault_common;
 

@@ -3,7 +3,12 @@
 //! persons with several doses in one batch (late lower dose, booster, a later row spelling the
 //! name differently), rows for a person already stored, retries and conflicts of stored record
 //! ids, a record id used twice in the batch. Run against SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

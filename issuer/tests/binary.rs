@@ -2,7 +2,12 @@
 //! address, answers real HTTP (a minimal HTTP/1.1 client over TcpStream), issues a certificate
 //! with a token minted by the CLI, `keys export` writes the documented files, and SIGTERM shuts
 //! it down cleanly.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

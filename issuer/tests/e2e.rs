@@ -2,7 +2,12 @@
 //! (`VAXCERT_TEST_DATABASE_URL`; skipped with a notice when unset, failing when set and
 //! unreachable). Every issued certificate is checked by the verifier crate against the trust
 //! list and revocation list the issuer publishes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

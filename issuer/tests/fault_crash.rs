@@ -9,7 +9,12 @@
 //!   issue/record audit entry, every certificate has its dose, `audit verify` says intact;
 //! - resubmitting every submission (answered, cut off, or never sent) answers 200, the
 //!   answered ones with the same body; afterwards every submission is stored exactly once.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod fault_common;
 

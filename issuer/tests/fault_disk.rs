@@ -6,7 +6,12 @@
 //! - when the filler is deleted, the refused submissions succeed on retry without a restart;
 //! - afterwards `PRAGMA integrity_check` is `ok`, every acknowledged issuance is stored once as
 //!   answered, nothing is half-written and `audit verify` says intact.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod fault_common;
 

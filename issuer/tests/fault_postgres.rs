@@ -9,7 +9,12 @@
 //! 3. no acknowledged write was lost (each stored once, as answered), nothing half-written,
 //!    `audit verify` intact, and every submission tried, resubmitted, answers 200 (the answered
 //!    ones with the same body).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod fault_common;
 

@@ -6,8 +6,14 @@
 //!
 //! `VAXCERT_FUZZ_REPLAY_CORPUS=1` also replays `fuzz/corpus/<target>/` (the fuzzer's local,
 //! uncommitted corpus).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
+#[allow(unreachable_pub)]
 #[path = "../../fuzz/src/issuer_inputs.rs"]
 mod issuer_inputs;
 

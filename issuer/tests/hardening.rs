@@ -2,7 +2,12 @@
 //! on SQLite and PostgreSQL: what the HTTP surface answers whatever produced the error, the
 //! security headers, the revocation `since` bound, the token row's expiry, the key-compromise
 //! transaction, and the server's timeouts on a real socket.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

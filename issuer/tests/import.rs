@@ -1,7 +1,12 @@
 //! Bulk import through the real binary: 100 000 generated NDJSON rows with 1% bad rows; the
 //! first run is killed (SIGKILL) mid-way, the second run resumes; afterwards exactly the good
 //! rows are issued once and every bad row is in the rejects file.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use std::io::Write;
 use std::path::Path;

@@ -2,7 +2,12 @@
 //! data directory 0700, the SQLite database and its `-wal`/`-shm` files 0600, every private
 //! key and secret 0600 in a 0700 directory; a private key others can read stops start-up.
 #![cfg(unix)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use issuer::config::{CommonArgs, Config};
 use std::os::unix::fs::PermissionsExt;

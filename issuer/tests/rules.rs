@@ -2,7 +2,12 @@
 //! the list signer, sequence kept in the database, served at `GET /v1/rules/{name}`, exported by
 //! `keys export`, and accepted by the *verifier crate* against the issuer's anchor — which then
 //! applies the rules to a certificate the same issuer signed. Against SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

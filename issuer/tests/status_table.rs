@@ -3,7 +3,12 @@
 //! accepts for it, a dose is submitted over HTTP; the status word of the issuer's answer and the
 //! verifier's verdict of the very certificate in that answer (checked against the trust list the
 //! issuer publishes) must be the same word, and the expected one.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

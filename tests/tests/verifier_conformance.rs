@@ -3,7 +3,12 @@
 //! clock is the vector's VALIDATIONCLOCK, the policy `none` (plus a schema-only rule set for
 //! EXPECTEDSCHEMAVALIDATION). Every flag a vector carries is reproduced, except the documented
 //! deviations of spec/conformance.md. Prints the counts.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use trust_list::TrustStore;
 use vaxcert_tests::conformance::{

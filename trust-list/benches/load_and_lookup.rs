@@ -3,8 +3,13 @@
 //! the same run. Memory is measured with a counting global allocator (net bytes allocated while
 //! the structure is alive). Run: `cargo bench -p trust-list --bench load_and_lookup`.
 //! Set `VAXCERT_BENCH_QUICK=1` for a 10× smaller run.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs,
+    unreachable_pub
+)]
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use std::alloc::System;

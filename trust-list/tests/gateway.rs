@@ -1,7 +1,12 @@
 //! EU-gateway shape: conformance round trip (import the DSCs embedded in the dgc-testdata
 //! vectors, verify the vectors through the imported store), CSCA chaining, export/re-import.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs,
+    unreachable_pub
+)]
 
 mod common;
 

@@ -1,8 +1,13 @@
 //! Signed rule sets: the same envelope and stages as the trust list (signature chaining to the
 //! pinned anchor through a list signer, rollback per rule-set name, expiry with grace), with
 //! the shipped VN venue rule set as the payload.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs,
+    unreachable_pub
+)]
 
 mod common;
 

@@ -3,8 +3,13 @@
 //! advance past its base or carries an absurd sequence is refused, and a *different* list
 //! under an already-seen sequence is refused (`*_SEQUENCE_REUSED`) while the same content
 //! re-signed to extend its expiry is accepted. Old state files without digests stay readable.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs,
+    unreachable_pub
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! Signed trust list: acceptance and every refusal (forged, wrong signer, rollback, expiry),
 //! staleness within grace, anchor rotation.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs,
+    unreachable_pub
+)]
 
 mod common;
 

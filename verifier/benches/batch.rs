@@ -6,7 +6,12 @@
 //!   is printed beside it so the table's own gain is visible;
 //! - our single-core rate as a ratio to the `dgc` crate's `validate` on the same passes;
 //! - the binary's peak memory (VmHWM) on a 10 000-line stdin batch.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

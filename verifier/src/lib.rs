@@ -36,6 +36,8 @@
 //! assert_eq!(verdict.status.map(|s| s.name()), Some("complete"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![warn(missing_docs, unreachable_pub, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod display;
 pub mod policy;

@@ -2,7 +2,12 @@
 //! exit codes, inputs (text, image file, text file, stdin), the JSON contract, and the
 //! `certlogic` (rule-author) and `inspect` subcommands. The library has no `cli` module: this
 //! is the only way in.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

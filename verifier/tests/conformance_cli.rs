@@ -3,8 +3,14 @@
 //! the vector's VALIDATIONCLOCK as written, `--policy none` (and a schema-only rule set file
 //! for EXPECTEDSCHEMAVALIDATION), `--json`. Judged by the same rules as the library run
 //! (`tests/src/conformance.rs`); prints the counts.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
+#[allow(unreachable_pub)]
 #[path = "../../tests/src/conformance.rs"]
 mod conformance;
 

@@ -2,7 +2,12 @@
 //! never changes the `--state-dir` state (finding 1), a different trust list under a seen
 //! sequence is refused (finding 2), and nothing from a pass reaches the terminal as control,
 //! bidi or zero-width characters (finding 6 of the issue).
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

@@ -3,7 +3,13 @@
 //! loaded through the library and through the binary. Refusals: tampered, foreign anchor,
 //! rollback (with the state dir), stale beyond grace, no anchor; a newer sequence replaces an
 //! older one. The kind is detected by content, not by file name.
-#![allow(clippy::unwrap_used, clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs,
+    unreachable_pub
+)]
 
 mod common;
 

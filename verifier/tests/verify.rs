@@ -1,6 +1,11 @@
 //! Behaviour of the verifier library: every error code, every row of the status table, the
 //! check order, the policies at the edges of their windows, QR images and CANNOT_CHECK.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

@@ -4,7 +4,12 @@
 //! ES256 sign.
 //!
 //! `cargo bench -p wallet-format --bench pipeline`
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use criterion::{black_box, criterion_group, Criterion};
 use std::time::{Duration, Instant};

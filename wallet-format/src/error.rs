@@ -10,7 +10,12 @@ pub enum Error {
     PrefixInvalid,
     /// The input is larger than [`crate::Limits`] allows.
     #[error("input too large: {actual} bytes, limit {limit}")]
-    InputTooLarge { actual: usize, limit: usize },
+    InputTooLarge {
+        /// The input's size.
+        actual: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The base45 text has a character outside the alphabet or an invalid group.
     #[error("the base45 text is not valid")]
     Base45Invalid,
@@ -19,7 +24,10 @@ pub enum Error {
     DecompressionFailed,
     /// Inflating would exceed the decompressed-size or ratio limit (zip bomb guard).
     #[error("decompressed data exceeds the limit of {limit} bytes")]
-    DecompressionLimit { limit: usize },
+    DecompressionLimit {
+        /// The limit.
+        limit: usize,
+    },
     /// The bytes are not a COSE_Sign1 structure we accept.
     #[error("not a valid COSE_Sign1 structure: {0}")]
     CoseInvalid(CoseProblem),
@@ -66,27 +74,38 @@ pub enum Error {
     /// The payload decodes but does not match the DCC schema (details in
     /// [`crate::schema::SchemaErrors`]).
     #[error("the payload does not match the dcc schema: {violations} violation(s)")]
-    SchemaInvalid { violations: usize },
+    SchemaInvalid {
+        /// How many rules the payload breaks.
+        violations: usize,
+    },
 }
 
 /// Which structural rule of COSE_Sign1 was broken (typed context, no attacker strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CoseProblem {
+    /// The bytes are not CBOR.
     #[error("not CBOR")]
     NotCbor,
+    /// A tag other than COSE_Sign1 (18) or CWT (61).
     #[error("unexpected tag")]
     UnexpectedTag,
+    /// Not the 4-element array of COSE_Sign1.
     #[error("not a 4-element array")]
     NotArray,
+    /// The protected header is not a byte string holding a map.
     #[error("bad protected header")]
     ProtectedHeader,
+    /// The unprotected header is not a map.
     #[error("bad unprotected header")]
     UnprotectedHeader,
+    /// The payload is missing or detached.
     #[error("missing or detached payload")]
     Payload,
+    /// The signature is not a byte string.
     #[error("bad signature field")]
     Signature,
+    /// Bytes follow the structure.
     #[error("trailing bytes")]
     TrailingBytes,
 }

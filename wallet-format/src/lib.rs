@@ -15,6 +15,8 @@
 //! decoded.verify_signature(&public).unwrap();
 //! assert_eq!(decoded.claims.iss.as_deref(), Some("VN"));
 //! ```
+#![warn(missing_docs, unreachable_pub, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod algorithm;
 pub mod base45_decoder;

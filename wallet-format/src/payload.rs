@@ -126,8 +126,11 @@ pub struct Recovery {
 /// The kind of certificate: which one of `v`, `t`, `r` it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CertificateType {
+    /// A vaccination certificate (`v`).
     Vaccination,
+    /// A test certificate (`t`).
     Test,
+    /// A recovery certificate (`r`).
     Recovery,
 }
 

@@ -4,7 +4,12 @@
 //! EXPECTEDVERIFY (with the vector's own certificate). A vector constrains only the flags it
 //! carries. Where our documented verdict differs from a flag, the vector is in [`DEVIATIONS`]
 //! and in spec/conformance.md with the reason; the test asserts our verdict.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

@@ -2,7 +2,12 @@
 //! Wycheproof's ECDSA P-256/SHA-256 (P1363) vectors, random keys with valid and tampered
 //! signatures, and the switch from the aws-lc path to the table path after
 //! `TABLE_AFTER_USES` verifications.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use wallet_format::signing::TABLE_AFTER_USES;
 use wallet_format::{Algorithm, Error, PublicKey, SoftwareKey};

@@ -1,6 +1,11 @@
 //! What the decoder rejects (with which code) and which real-world deviations it tolerates
 //! (spec/format.md §Tolerances on read, §Error codes).
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use ciborium::value::Value as Cbor;
 use coset::{iana, CborSerializable, CoseSign1Builder, Header, HeaderBuilder};

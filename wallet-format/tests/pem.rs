@@ -1,6 +1,11 @@
 //! PEM through the `pem` crate: what we write reads back, the wanted block is found among
 //! others, and broken input is refused rather than half-read.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use wallet_format::signing::{der_to_pem, pem_to_der};
 

@@ -1,6 +1,11 @@
 //! Every PNG in shared/conformance/dcc-quality-assurance (real production-shaped passes from 40
 //! countries, Vietnam's included) decodes from the image to a DCC payload.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod common;
 

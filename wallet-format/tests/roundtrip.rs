@@ -1,7 +1,12 @@
 //! Property tests: every generated payload survives encode → decode → verify for ES256, PS256
 //! and EdDSA, Vietnamese names with diacritics included. One key per algorithm (RSA key
 //! generation is slow), modest case counts.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use proptest::prelude::*;
 use std::sync::OnceLock;

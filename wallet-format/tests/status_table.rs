@@ -1,7 +1,12 @@
 //! The vaccination status of every product the certificates can name — each code of the vendored
 //! `vaccines-covid-19-names` value set and each product the shipped travel rules accept
 //! (`VR-VN-0010`, spec/rules.md) — on every (dn, sd) row (spec/format.md §Vaccination status).
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use std::collections::BTreeSet;
 use std::path::Path;

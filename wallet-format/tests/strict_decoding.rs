@@ -3,7 +3,12 @@
 //! Adler-32 or with bytes after its end, and an unknown `alg` (registered, private-use or text)
 //! are refused — a reader that takes the first duplicate and one that takes the last would
 //! otherwise see different passes behind one signature (spec/format.md §Tolerances on read).
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 use ciborium::value::Value as Cbor;
 use coset::{iana, CborSerializable, CoseSign1Builder, Header, HeaderBuilder};

@@ -3,11 +3,11 @@
 //! verifier crate checking what it issues against the trust list it publishes.
 #![allow(
     unreachable_pub,
+    dead_code,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic
 )]
-#![allow(clippy::unwrap_used, dead_code)]
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -1,8 +1,13 @@
 //! Test fixtures generated at test time with the crate's own `pki` module (real X.509, real
 //! signatures) through `test-support`. No private key is stored in the repository.
-#![allow(dead_code, unreachable_pub)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs
+)]
 
 use test_support::pki::Ministry;
 use trust_list::list::{TrustList, TrustListEntry, VerifyOptions};

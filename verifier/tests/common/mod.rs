@@ -1,6 +1,12 @@
 //! Fixtures for the verifier tests: a CSCA and DSCs generated at test time (no keys in the
 //! repository), certificates built from typed claims, and the fixed clock 2024-03-10T12:00:00Z.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use time::OffsetDateTime;
 use trust_list::pki::{self, CertSpec, CertifiedKey};
