@@ -33,9 +33,10 @@ declare -A wanted=(
   [chromium]=/usr/bin/chromium            # browser tests (portal, gate) drive it over WebDriver
   [chromium-driver]=/usr/bin/chromedriver
   [softhsm2]=/usr/bin/softhsm2-util       # PKCS#11 signer tests make their own tokens
+  [sqlite3]=/usr/bin/sqlite3              # backup/restore test: SQLite online backup (.backup)
 )
 missing=()
-for pkg in postgresql chromium chromium-driver softhsm2; do
+for pkg in postgresql chromium chromium-driver softhsm2 sqlite3; do
   [ -e "${wanted[$pkg]}" ] || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
