@@ -23,7 +23,7 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 /// How long shutdown waits for in-flight requests.
-const DRAIN: Duration = Duration::from_secs(30);
+pub const DRAIN: Duration = Duration::from_secs(30);
 
 /// Build the router state for an issuer.
 pub fn state(issuer: Arc<Issuer>, limits: HttpLimits) -> AppState {

@@ -1,6 +1,6 @@
 //! The database layer: one enum over a SQLite pool and a PostgreSQL pool, with the same SQL
 //! text for both (placeholders `$1..$n` work in both; types are TEXT, BIGINT and bytes only).
-//! [`with_db!`] runs one block of code against whichever pool is configured.
+//! [`crate::with_db!`] runs one block of code against whichever pool is configured.
 //!
 //! Every SQL statement of the issuer lives in this module, one file per table, each a trait
 //! implemented for `SqliteConnection` and `PgConnection`; [`Store`] is all of them together,
