@@ -67,6 +67,10 @@ pub enum Error {
     /// No DSC is available for signing.
     #[error("no document signer key is available")]
     NoSigningKey,
+    /// A dependency (database, key store) did not answer in time or is unreachable: the
+    /// request may be retried (`503`).
+    #[error("the service is temporarily unavailable: {0}")]
+    Unavailable(&'static str),
     /// Configuration or key files are missing or wrong.
     #[error("configuration error: {0}")]
     Config(String),
@@ -104,6 +108,7 @@ pub const HTTP_CODES: &[&str] = &[
     "RETRIEVAL_LOCKED",
     "NO_SIGNING_KEY",
     "RATE_LIMITED",
+    "UNAVAILABLE",
     "INTERNAL",
     // Refusals of the HTTP layer itself (http/surface.rs).
     "BAD_REQUEST",
@@ -130,6 +135,8 @@ impl Error {
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::NoSigningKey => "NO_SIGNING_KEY",
             Error::Config(_) => "CONFIG_INVALID",
+            Error::Unavailable(_) => "UNAVAILABLE",
+            Error::Database(e) if connection_lost(e) => "UNAVAILABLE",
             Error::Database(_)
             | Error::Migrate(_)
             | Error::Format(_)
@@ -143,6 +150,15 @@ impl Error {
     pub fn field(field: &str, reason: &str) -> Error {
         Error::Validation(vec![FieldError::new(field, reason)])
     }
+}
+
+/// Whether a database error means the database cannot be reached (pool exhausted or closed,
+/// connection broken): the request failed for a reason the client can retry.
+pub fn connection_lost(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+    )
 }
 
 /// Result alias.
@@ -166,6 +182,8 @@ mod tests {
             Error::RetrievalLocked { retry_after: 1 },
             Error::RateLimited { retry_after: 1 },
             Error::NoSigningKey,
+            Error::Unavailable("x"),
+            Error::Database(sqlx::Error::PoolTimedOut),
             Error::Config("x".into()),
             Error::Database(sqlx::Error::RowNotFound),
             Error::Migrate(sqlx::migrate::MigrateError::VersionMissing(1)),

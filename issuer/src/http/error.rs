@@ -22,7 +22,10 @@ impl Error {
             Error::RetrievalLocked { .. } | Error::RateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            Error::NoSigningKey => StatusCode::SERVICE_UNAVAILABLE,
+            Error::NoSigningKey | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Database(e) if crate::error::connection_lost(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::Config(_)
             | Error::Database(_)
             | Error::Migrate(_)
@@ -84,7 +87,10 @@ fn error_kind(e: &sqlx::Error) -> &'static str {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
+        let body = if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(code = self.code(), source = %self.log_source(), "unavailable");
+            json!({"code": self.code(), "message": self.to_string()})
+        } else if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(code = self.code(), source = %self.log_source(), "internal error");
             json!({"code": "INTERNAL", "message": "internal error"})
         } else if let Error::Validation(fields) = &self {

@@ -2,7 +2,11 @@
 //! `/metrics` (Prometheus text).
 
 use super::AppState;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use std::time::Duration;
+
+/// How long `/readyz` waits for the database and the key store.
+pub const READY_WITHIN: Duration = Duration::from_secs(2);
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
@@ -21,7 +25,11 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<AppState>) -> Result<&'static str> {
-    s.issuer.ready().await?;
+    // A probe must get an answer quickly: a database that does not answer in time is
+    // unready now, not after the pool's acquire timeout.
+    tokio::time::timeout(READY_WITHIN, s.issuer.ready())
+        .await
+        .map_err(|_| Error::Unavailable("the database did not answer in time"))??;
     Ok("ready\n")
 }
 

@@ -41,9 +41,12 @@ async fn rotate(State(s): State<AppState>, caller: Caller, body: Bytes) -> Resul
         Algorithm::Es256
     } else {
         let v = json_body(&body)?;
-        match v.get("algorithm").and_then(|a| a.as_str()) {
+        // Only an absent field means the default: a malformed one must not rotate the key.
+        match v.get("algorithm") {
             None => Algorithm::Es256,
-            Some(a) => Algorithm::from_name(a)
+            Some(a) => a
+                .as_str()
+                .and_then(Algorithm::from_name)
                 .ok_or_else(|| Error::field("algorithm", "must be ES256, PS256 or EdDSA"))?,
         }
     };

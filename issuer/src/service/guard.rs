@@ -30,8 +30,9 @@ pub fn delay_after(failures: i64) -> i64 {
 }
 
 impl Issuer {
-    /// Refuse the attempt unchecked if `key` must still wait.
-    pub(super) async fn guard_check(&self, key: &[u8], now: i64) -> Result<()> {
+    /// Refuse the attempt unchecked if `key` must still wait. `Ok(true)` when `key` has a
+    /// guard (a success must then clear it; otherwise a success writes nothing).
+    pub(super) async fn guard_check(&self, key: &[u8], now: i64) -> Result<bool> {
         let row = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
             c.guard_get(key).await?
@@ -40,7 +41,8 @@ impl Issuer {
             Some(g) if g.next_allowed > now => Err(Error::RetrievalLocked {
                 retry_after: g.next_allowed - now,
             }),
-            _ => Ok(()),
+            Some(_) => Ok(true),
+            None => Ok(false),
         }
     }
 

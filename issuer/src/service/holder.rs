@@ -32,7 +32,7 @@ impl Issuer {
         let key = self
             .ident
             .guard_key(format!("uvci:{uvci}").as_bytes(), client_network);
-        self.guard_check(&key, now).await?;
+        let guarded = self.guard_check(&key, now).await?;
         let found = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
             match c.cert_get(uvci).await? {
@@ -46,7 +46,9 @@ impl Issuer {
         let ok = self.code_matches(found.as_ref().map(|(_, p)| p), code);
         match found {
             Some((cert, _)) if ok => {
-                self.guard_clear(&key).await?;
+                if guarded {
+                    self.guard_clear(&key).await?;
+                }
                 Ok(cert)
             }
             _ => {
@@ -68,7 +70,7 @@ impl Issuer {
     ) -> Result<Vec<CertView>> {
         let id_hash = self.ident.national_id_hash(national_id);
         let key = self.ident.guard_key(&id_hash, client_network);
-        self.guard_check(&key, now).await?;
+        let guarded = self.guard_check(&key, now).await?;
         let person = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
             c.person_by_hash(&id_hash).await
@@ -80,7 +82,11 @@ impl Issuer {
             self.guard_fail(&key, now).await?;
             return Err(Error::RetrievalFailed);
         };
-        self.guard_clear(&key).await?;
+        if guarded {
+            // A success from a network that failed before starts it afresh; the usual
+            // success writes nothing.
+            self.guard_clear(&key).await?;
+        }
         let certs = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
             c.certs_current_of_person(&person.id).await

@@ -222,6 +222,12 @@ impl Issuer {
         .await);
         match together {
             Ok(out) => out,
+            // The database is unreachable: retrying each issuance alone would only wait out
+            // the pool's timeout once per issuance. Every one fails at once, retryable (503).
+            Err(Error::Database(e)) if crate::error::connection_lost(&e) => group
+                .iter()
+                .map(|_| Err(Error::Unavailable("the database is unreachable")))
+                .collect(),
             Err(_) => {
                 let mut out = Vec::with_capacity(group.len());
                 for j in &group {
