@@ -234,10 +234,8 @@ fn postgres_stopped_mid_load_turns_unready_answers_typed_errors_and_recovers_by_
 }
 
 #[test]
-#[ignore = "finding: during the outage group-committed submissions answer 408 REQUEST_TIMEOUT after \
-            the 30 s request timeout (group transaction waits the pool's 10 s acquire_timeout, then \
-            each issuance is retried alone and waits again), not a 5xx; /readyz takes the 10 s \
-            acquire_timeout to answer"]
+// Was a finding (408 after the request timeout, /readyz after the 10 s pool timeout); fixed:
+// a failed group answers 503 UNAVAILABLE at once and /readyz answers within 2 s.
 fn postgres_outage_refuses_every_submission_with_a_5xx_and_readyz_answers_promptly() {
     outage(true);
 }
