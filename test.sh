@@ -34,9 +34,10 @@ declare -A wanted=(
   [chromium-driver]=/usr/bin/chromedriver
   [softhsm2]=/usr/bin/softhsm2-util       # PKCS#11 signer tests make their own tokens
   [sqlite3]=/usr/bin/sqlite3              # backup/restore test: SQLite online backup (.backup)
+  [python3-venv]=/usr/share/doc/python3-venv  # contract fuzzing: schemathesis in a venv
 )
 missing=()
-for pkg in postgresql chromium chromium-driver softhsm2 sqlite3; do
+for pkg in postgresql chromium chromium-driver softhsm2 sqlite3 python3-venv; do
   [ -e "${wanted[$pkg]}" ] || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -112,3 +113,11 @@ fi
 # --- 4. Tests -------------------------------------------------------------------------------------
 say "cargo test"
 cargo test --workspace --locked "$@"
+
+# --- 5. Contract fuzzing (full run only) ---------------------------------------------------------
+# schemathesis against spec/openapi.yaml on a running server, bounded by CONTRACT_FUZZ_SECONDS
+# (spec/security.md §Contract fuzzing); exits non-zero on any finding.
+if [ "$quick" != 1 ]; then
+  say "contract fuzzing (${CONTRACT_FUZZ_SECONDS:-120} s)"
+  bash scripts/contract-fuzz.sh
+fi
