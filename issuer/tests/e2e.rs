@@ -9,34 +9,13 @@
     unreachable_pub
 )]
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use common::{dose, enc, Backend, Harness};
 use issuer::tokens::Role;
 use serde_json::json;
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let h = Harness::new(Backend::Sqlite).await.unwrap();
-                super::scenarios::$name(&h).await;
-                h.cleanup().await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(h) = Harness::new(Backend::Postgres).await else {
-                    return;
-                };
-                super::scenarios::$name(&h).await;
-                h.cleanup().await;
-            }
-        }
-    };
-}
 
 both!(issues_verifiable_certificate_and_retry_returns_same_answer);
 both!(rejects_same_record_id_with_different_content_as_conflict);

@@ -9,34 +9,13 @@
     unreachable_pub
 )]
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use common::{dose, enc, Backend, Harness};
 use issuer::tokens::Role;
 use serde_json::Value;
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let h = Harness::new(Backend::Sqlite).await.unwrap();
-                super::scenarios::$name(&h).await;
-                h.cleanup().await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(h) = Harness::new(Backend::Postgres).await else {
-                    return;
-                };
-                super::scenarios::$name(&h).await;
-                h.cleanup().await;
-            }
-        }
-    };
-}
 
 both!(framework_errors_under_v1_answer_the_typed_json_body);
 both!(pages_get_html_errors_and_security_headers);

@@ -4,6 +4,7 @@
 #![allow(
     unreachable_pub,
     dead_code,
+    unused_macros,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic
@@ -312,4 +313,28 @@ pub fn dose(facility: &str, record: &str, nid: &str, dn: i64, sd: i64, date: &st
 
 pub fn enc(uvci: &str) -> String {
     percent_encoding::utf8_percent_encode(uvci, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// `both!(name)`: run `scenarios::name(&Harness)` as two tests, `sqlite` and `postgres` (the
+/// latter skipped with a notice when `VAXCERT_TEST_DATABASE_URL` is unset).
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let h = Harness::new(Backend::Sqlite).await.unwrap();
+                super::scenarios::$name(&h).await;
+                h.cleanup().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(h) = Harness::new(Backend::Postgres).await else {
+                    return;
+                };
+                super::scenarios::$name(&h).await;
+                h.cleanup().await;
+            }
+        }
+    };
 }
