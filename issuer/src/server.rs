@@ -58,6 +58,13 @@ pub async fn serve(issuer: Arc<Issuer>, listen: &str, limits: HttpLimits) -> Res
         .await
         .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr()?;
+    tracing::info!(
+        listen = %addr,
+        database = issuer.db().backend(),
+        keys = "files",
+        keys_dir = %issuer.keys().dir().display(),
+        "starting"
+    );
     println!("listening on {addr}");
     let _ = std::io::stdout().flush();
     let app = http::router(state(issuer.clone(), limits.clone()));
