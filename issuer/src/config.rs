@@ -46,6 +46,59 @@ pub struct FileConfig {
     pub group_commit: Option<bool>,
     /// HTTP limits (`"limits": {…}`).
     pub limits: Option<LimitsFile>,
+    /// Where reference identities come from (`"identity": {…}`; default: the `population`
+    /// table).
+    pub identity: Option<IdentityFile>,
+}
+
+/// The `identity` section of the config file: an external population register
+/// (spec/issuer.md §Identity "External register").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFile {
+    /// `https://…` of the register's look-up endpoint.
+    pub register_url: String,
+    /// The document kinds it covers (default `["national_id"]`).
+    pub register_covers: Option<Vec<String>>,
+    /// Time one look-up may take, in milliseconds (default 3 000).
+    pub register_timeout_ms: Option<u64>,
+}
+
+/// An external population register, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRegister {
+    /// Its URL.
+    pub url: String,
+    /// The kinds it covers.
+    pub covers: Vec<crate::domain::DocumentKind>,
+    /// Per look-up timeout.
+    pub timeout: Duration,
+}
+
+impl ExternalRegister {
+    fn from_file(f: IdentityFile) -> Result<ExternalRegister> {
+        let covers = f
+            .register_covers
+            .unwrap_or_else(|| vec!["national_id".into()])
+            .iter()
+            .map(|k| {
+                k.parse().map_err(|_| {
+                    Error::Config(format!("identity.register_covers: unknown kind {k:?}"))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let ms = f.register_timeout_ms.unwrap_or(3000);
+        if !(1..=60_000).contains(&ms) {
+            return Err(Error::Config(
+                "identity.register_timeout_ms must be 1..=60000".into(),
+            ));
+        }
+        Ok(ExternalRegister {
+            url: f.register_url,
+            covers,
+            timeout: Duration::from_millis(ms),
+        })
+    }
 }
 
 /// The `limits` section of the config file.
@@ -154,6 +207,8 @@ pub struct Config {
     pub settings: Settings,
     /// HTTP limits.
     pub limits: HttpLimits,
+    /// An external population register (none: the `population` table).
+    pub register: Option<ExternalRegister>,
 }
 
 /// Default data directory.
@@ -199,8 +254,10 @@ impl Config {
             return Err(Error::Config("validity_days must be 1..=3650".into()));
         }
         let limits = HttpLimits::from_file(file.limits)?;
+        let register = file.identity.map(ExternalRegister::from_file).transpose()?;
         Ok(Config {
             limits,
+            register,
             data_dir,
             database,
             keys_dir,

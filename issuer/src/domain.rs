@@ -8,7 +8,7 @@
 
 use crate::db::rows::DoseRow;
 use crate::error::{Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -18,7 +18,7 @@ pub use wallet_format::status::VaccinationStatus;
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant,)+
         }
@@ -61,6 +61,113 @@ text_enum! {
     DoseState {
         /// Counts towards the person's certificate.
         Active = "active",
+        /// Entered in error and voided by the ministry or its facility (kept, never counted).
+        Voided = "voided",
+    }
+}
+
+text_enum! {
+    /// Where a person's identity comes from (spec/issuer.md §Identity).
+    IdentityState {
+        /// Matched the population register.
+        Registered = "registered",
+        /// Not covered by the register: set by the first accepted submission.
+        FirstSubmission = "first_submission",
+        /// A temporary id registered by a site, awaiting the ministry.
+        Temporary = "temporary",
+        /// Confirmed by the ministry (checked by hand).
+        Confirmed = "confirmed",
+        /// Merged into another person (`persons.merged_into`); holds no doses.
+        Merged = "merged",
+    }
+}
+
+text_enum! {
+    /// The identity document a person is known by.
+    DocumentKind {
+        /// Vietnamese citizen identity card (CCCD) or older ID card (CMND).
+        NationalId = "national_id",
+        /// Passport, with its issuing country.
+        Passport = "passport",
+        /// A temporary id a site registered for someone with neither (a child, a visitor).
+        Temporary = "temporary",
+    }
+}
+
+text_enum! {
+    /// What a review case is about.
+    ReviewKind {
+        /// The submitted identity disagrees with the one stored for the document.
+        IdentityConflict = "identity_conflict",
+        /// The submitted identity disagrees with the population register, or the register
+        /// covers the kind of document and does not know this one.
+        RegisterMismatch = "register_mismatch",
+        /// The same person, dose number and date arrived under another record.
+        DuplicateDose = "duplicate_dose",
+    }
+}
+
+text_enum! {
+    /// Where a review case stands.
+    ReviewState {
+        /// Waiting for the ministry.
+        Open = "open",
+        /// Approved: the held dose was recorded.
+        Approved = "approved",
+        /// Rejected: the held dose was not recorded (the site may submit the record again).
+        Rejected = "rejected",
+    }
+}
+
+text_enum! {
+    /// A ministry repair of records.
+    MendKind {
+        /// Two persons merged.
+        Merge = "merge",
+        /// One dose moved to another person.
+        Move = "move",
+        /// One dose voided.
+        Void = "void",
+    }
+}
+
+text_enum! {
+    /// The reason code of a person-level change (identity correction, merge, move, void,
+    /// review decision). Free text never enters the audit log, which holds no personal data.
+    MendReason {
+        /// A site typed something wrong.
+        DataEntryError = "data_entry_error",
+        /// One person was recorded twice.
+        DuplicatePerson = "duplicate_person",
+        /// A dose was recorded under the wrong person.
+        WrongPerson = "wrong_person",
+        /// A dose was entered that did not happen.
+        EnteredInError = "entered_in_error",
+        /// The register's data changed.
+        RegisterUpdate = "register_update",
+        /// The citizen asked, with proof.
+        CitizenRequest = "citizen_request",
+        /// Checked by hand and found right.
+        Verified = "verified",
+        /// A suspected duplicate shot that was one shot uploaded twice.
+        DuplicateUpload = "duplicate_upload",
+    }
+}
+
+impl MendReason {
+    /// The reason a caller gave, if it is a known code.
+    pub fn from_caller(s: &str) -> Option<MendReason> {
+        s.parse().ok()
+    }
+}
+
+text_enum! {
+    /// Whether a mend still stands.
+    MendState {
+        /// In effect.
+        Done = "done",
+        /// Undone.
+        Undone = "undone",
     }
 }
 
@@ -141,6 +248,26 @@ text_enum! {
         RevokeToken = "revoke_token",
         /// A rule set was signed and published.
         RuleSetSign = "rule_set_sign",
+        /// A submission was held for review (identity conflict or suspected duplicate).
+        Hold = "hold",
+        /// A review case was approved (its dose recorded).
+        ReviewApprove = "review_approve",
+        /// A review case was rejected (its dose not recorded).
+        ReviewReject = "review_reject",
+        /// Two persons merged into one.
+        MergePersons = "merge_persons",
+        /// A dose moved to another person.
+        MoveDose = "move_dose",
+        /// A dose voided as entered in error.
+        VoidDose = "void_dose",
+        /// A mend (merge, move, void) undone.
+        UndoMend = "undo_mend",
+        /// A temporary identity confirmed by the ministry.
+        ConfirmIdentity = "confirm_identity",
+        /// A new retrieval code issued (the old one stops working).
+        NewRetrievalCode = "new_retrieval_code",
+        /// Population register entries loaded.
+        PopulationLoad = "population_load",
     }
 }
 
@@ -210,6 +337,18 @@ mod tests {
         }
         for s in AuditAction::ALL {
             assert_eq!(s.as_str().parse::<AuditAction>().ok(), Some(*s));
+        }
+        for s in IdentityState::ALL {
+            assert_eq!(s.as_str().parse::<IdentityState>().ok(), Some(*s));
+        }
+        for s in DocumentKind::ALL {
+            assert_eq!(s.as_str().parse::<DocumentKind>().ok(), Some(*s));
+        }
+        for s in ReviewKind::ALL {
+            assert_eq!(s.as_str().parse::<ReviewKind>().ok(), Some(*s));
+        }
+        for s in MendReason::ALL {
+            assert_eq!(MendReason::from_caller(s.as_str()), Some(*s));
         }
         assert!("Current".parse::<CertState>().is_err());
     }

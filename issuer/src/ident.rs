@@ -11,6 +11,8 @@
 //! symbols, so 5 bits per character were not all used); they keep working: a presented code
 //! is checked against the rendering of the same HMAC in both tables.
 
+use crate::domain::DocumentKind;
+use crate::identity::Document;
 use aws_lc_rs::hmac;
 
 /// Crockford's base-32 alphabet.
@@ -54,6 +56,24 @@ impl Ident {
         let mut ctx = hmac::Context::with_key(&self.key);
         ctx.update(b"nid:");
         ctx.update(n.as_bytes());
+        ctx.sign().as_ref().to_vec()
+    }
+
+    /// The lookup hash of an identity document: a national id as [`Ident::national_id_hash`]
+    /// (unchanged since documents had kinds), a passport as `HMAC("doc:passport:" ‖ country ‖
+    /// 0 ‖ number)`, a temporary id as `HMAC("doc:temporary:" ‖ facility ‖ 0 ‖ number)` — a
+    /// temporary id is unique only within the site that registered it.
+    pub fn document_hash(&self, doc: &Document, facility_id: &str) -> Vec<u8> {
+        let (label, scope) = match doc.kind {
+            DocumentKind::NationalId => return self.national_id_hash(&doc.number),
+            DocumentKind::Passport => (&b"doc:passport:"[..], doc.country.as_deref().unwrap_or("")),
+            DocumentKind::Temporary => (&b"doc:temporary:"[..], facility_id),
+        };
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(label);
+        ctx.update(scope.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(normalize_national_id(&doc.number).as_bytes());
         ctx.sign().as_ref().to_vec()
     }
 
@@ -155,6 +175,36 @@ mod tests {
             .unwrap_or_default();
         let typed = code.replace('0', "o").replace('1', "l");
         assert!(id.check_code(&person, 1, &typed), "{code} typed as {typed}");
+    }
+
+    #[test]
+    fn document_hashes_separate_kinds_countries_and_sites() {
+        let i = Ident::new(&[7u8; 32]);
+        let nid = Document::national_id("C1234567");
+        let pass = |c: &str| Document {
+            kind: DocumentKind::Passport,
+            number: "C1234567".into(),
+            country: Some(c.into()),
+        };
+        let temp = Document {
+            kind: DocumentKind::Temporary,
+            number: "C1234567".into(),
+            country: None,
+        };
+        assert_eq!(i.document_hash(&nid, "f1"), i.national_id_hash("C1234567"));
+        assert_ne!(
+            i.document_hash(&pass("USA"), "f1"),
+            i.document_hash(&nid, "f1")
+        );
+        assert_ne!(
+            i.document_hash(&pass("USA"), "f1"),
+            i.document_hash(&pass("FRA"), "f1")
+        );
+        assert_eq!(
+            i.document_hash(&pass("USA"), "f1"),
+            i.document_hash(&pass("USA"), "f2")
+        );
+        assert_ne!(i.document_hash(&temp, "f1"), i.document_hash(&temp, "f2"));
     }
 
     #[test]

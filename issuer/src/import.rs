@@ -3,11 +3,15 @@
 //! [`BATCH`] rows with parallel signing, pipelined (one batch is signed while the one before
 //! it is written). Resumable: re-running the same file answers rows
 //! already imported as idempotent retries, so a crash or Ctrl-C never duplicates anything.
-//! Every rejected row goes to the rejects file (NDJSON: line, record id, code, reason).
+//! Every rejected row goes to the rejects file (NDJSON: line, record id, code, reason), and so
+//! does every row held for review (code `HELD`, with its review id). With `--codes FILE`, the
+//! retrieval codes of the people the import created go to FILE (CSV: record id, code; created
+//! 0600; never logged) for the sites' printed handouts.
 
 use crate::error::{Error, Result};
 use crate::input::parse_submission;
 use crate::input::DoseInput;
+use crate::service::views::SubmissionState;
 use crate::service::{IssueOutcome, Issuer, PreparedBatch};
 use serde_json::{json, Map, Value};
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -24,6 +28,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "facility_id",
     "facility_record_id",
     "national_id",
+    "document_type",
+    "document_number",
+    "document_country",
     "family_name",
     "given_name",
     "date_of_birth",
@@ -69,6 +76,10 @@ pub struct Summary {
     pub already_present: u64,
     /// Rejected (written to the rejects file).
     pub rejected: u64,
+    /// Held for review (written to the rejects file as `HELD`).
+    pub held: u64,
+    /// Retrieval codes written to the codes file.
+    pub codes: u64,
 }
 
 /// Options.
@@ -80,6 +91,8 @@ pub struct Options {
     pub progress: bool,
     /// Rows per transaction.
     pub batch: usize,
+    /// Where the retrieval codes of the people the import created go (none: not written).
+    pub codes: Option<PathBuf>,
 }
 
 impl Options {
@@ -91,6 +104,7 @@ impl Options {
             rejects: PathBuf::from(r),
             progress: true,
             batch: BATCH,
+            codes: None,
         }
     }
 }
@@ -114,6 +128,14 @@ fn csv_row_to_json(headers: &[String], rec: &csv::StringRecord) -> Value {
             "national_id" | "family_name" | "given_name" | "date_of_birth" => {
                 person.insert(h.clone(), val);
             }
+            "document_type" | "document_number" | "document_country" => {
+                let doc = person
+                    .entry("document")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(d) = doc {
+                    d.insert(h.trim_start_matches("document_").to_string(), val);
+                }
+            }
             _ => {
                 top.insert(h.clone(), val);
             }
@@ -126,6 +148,9 @@ fn csv_row_to_json(headers: &[String], rec: &csv::StringRecord) -> Value {
 struct Rejects {
     out: BufWriter<std::fs::File>,
     count: u64,
+    held: u64,
+    /// The codes file and how many codes it holds.
+    codes: Option<(BufWriter<std::fs::File>, u64)>,
 }
 
 impl Rejects {
@@ -138,6 +163,24 @@ impl Rejects {
                          "reason": e.to_string(), "fields": fields});
         writeln!(self.out, "{row}")?;
         self.count += 1;
+        Ok(())
+    }
+
+    fn hold(&mut self, line: u64, record: &str, review_id: Option<&str>) -> Result<()> {
+        let row = json!({"line": line, "facility_record_id": record, "code": "HELD",
+                         "reason": "held for review: the identity disagrees with the register or \
+                                    the stored person, or the same shot is recorded already",
+                         "review_id": review_id});
+        writeln!(self.out, "{row}")?;
+        self.held += 1;
+        Ok(())
+    }
+
+    fn code(&mut self, record_id: &str, code: &str) -> Result<()> {
+        if let Some((out, n)) = self.codes.as_mut() {
+            writeln!(out, "{record_id},{code}")?;
+            *n += 1;
+        }
         Ok(())
     }
 }
@@ -164,8 +207,17 @@ pub async fn run(issuer: &Issuer, file: &Path, opts: &Options, now: i64) -> Resu
         batch: opts.batch,
         summary: Summary::default(),
         rejects: Rejects {
-            out: BufWriter::new(std::fs::File::create(&opts.rejects)?),
+            out: BufWriter::new(crate::private_fs::create(&opts.rejects)?),
             count: 0,
+            held: 0,
+            codes: match &opts.codes {
+                Some(path) => {
+                    let mut w = BufWriter::new(crate::private_fs::create(path)?);
+                    writeln!(w, "record_id,retrieval_code")?;
+                    Some((w, 0))
+                }
+                None => None,
+            },
         },
         now,
     };
@@ -295,6 +347,12 @@ impl Session<'_> {
             .await?;
         self.rejects.out.flush()?;
         self.summary.rejected = self.rejects.count;
+        self.summary.held = self.rejects.held;
+        if let Some((out, n)) = self.rejects.codes.as_mut() {
+            out.flush()?;
+            out.get_ref().sync_all()?;
+            self.summary.codes = *n;
+        }
         Ok(self.summary)
     }
 }
@@ -335,7 +393,7 @@ impl Pipeline<'_> {
         };
         let (signed, written) = tokio::join!(issuer.prepare_batch(inputs, now), write);
         if let Some((lines, batch, results)) = written? {
-            record(&lines, &batch, results, summary, rejects)?;
+            record(issuer, &lines, &batch, results, summary, rejects)?;
         }
         self.signed = Some((lines, signed?));
         Ok(())
@@ -348,14 +406,16 @@ impl Pipeline<'_> {
                 .issuer
                 .write_batch(&batch, self.actor, self.now)
                 .await?;
-            record(&lines, &batch, results, summary, rejects)?;
+            record(self.issuer, &lines, &batch, results, summary, rejects)?;
         }
         Ok(())
     }
 }
 
-/// Count a written batch and send its refused rows to the rejects file.
+/// Count a written batch, send its refused and held rows to the rejects file and the codes
+/// of the people it created to the codes file.
 fn record(
+    issuer: &Issuer,
     lines: &[u64],
     batch: &PreparedBatch,
     results: Vec<Result<IssueOutcome>>,
@@ -364,8 +424,16 @@ fn record(
 ) -> Result<()> {
     for ((line, input), r) in lines.iter().zip(batch.inputs()).zip(results) {
         match r {
+            Ok(o) if o.state == SubmissionState::Held => {
+                rejects.hold(*line, &input.facility_record_id, o.review_id.as_deref())?
+            }
             Ok(o) if o.replayed => summary.already_present += 1,
-            Ok(_) => summary.issued += 1,
+            Ok(o) => {
+                summary.issued += 1;
+                if let (Some(person), Some(record)) = (&o.created_person, &o.record_id) {
+                    rejects.code(record, &issuer.first_retrieval_code(person))?;
+                }
+            }
             Err(e) => rejects.reject(*line, Some(&input.facility_record_id), &e)?,
         }
     }

@@ -1,8 +1,10 @@
 //! Parsing and validating a submitted dose (spec/issuer.md §POST /v1/vaccinations).
 //! Field-level reasons are collected so a `422` lists every problem at once.
 
+use crate::domain::DocumentKind;
 use crate::error::{Error, FieldError, Result};
 use crate::ident::normalize_national_id;
+use crate::identity::document::{self, Document};
 use crate::valuesets::{self, COVID19};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -22,8 +24,9 @@ pub const MAX_LOT: usize = 64;
 /// The person part of a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonInput {
-    /// Normalised national id (never logged, never stored in clear).
-    pub national_id: String,
+    /// The identity document, number normalised (never logged, never stored in clear).
+    #[serde(flatten)]
+    pub document: Document,
     /// Family name(s) as written.
     pub family_name: String,
     /// Given name(s) as written (may be absent).
@@ -33,7 +36,7 @@ pub struct PersonInput {
 }
 
 /// The dose part of a submission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DoseFields {
     /// Disease targeted (`tg`).
     pub target: String,
@@ -194,7 +197,9 @@ fn parse_ymd(s: &str) -> Option<time::Date> {
     time::Date::parse(s, &fmt).ok()
 }
 
-fn valid_dob(s: &str, today: time::Date) -> bool {
+/// Whether `s` is a birth date we accept: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, from 1900, not
+/// after `today`.
+pub fn valid_dob(s: &str, today: time::Date) -> bool {
     let (y, rest) = match s.get(..4).map(|y| (y, s.get(4..).unwrap_or(""))) {
         Some(x) => x,
         None => return false,
@@ -222,6 +227,62 @@ fn valid_dob(s: &str, today: time::Date) -> bool {
 /// The earliest vaccination date we accept (first COVID-19 authorisations).
 pub const EARLIEST_DOSE: &str = "2020-12-01";
 
+/// The identity document: `national_id` (a string) or `document` (`{"type", "number",
+/// "country"}`, country required for a passport), not both.
+fn document_from(f: &mut Fields<'_>) -> Document {
+    let doc = match (f.obj.get("national_id"), f.obj.get("document")) {
+        (Some(_), Some(_)) => {
+            f.push("document", "give national_id or document, not both");
+            return Document::national_id("");
+        }
+        (_, Some(Value::Object(d))) => {
+            let mut g = Fields {
+                obj: d,
+                prefix: "person.document.",
+                errors: &mut *f.errors,
+            };
+            let kind = match g.req_str("type", 16).parse::<DocumentKind>() {
+                Ok(k) => k,
+                Err(_) => {
+                    g.push("type", "must be national_id, passport or temporary");
+                    DocumentKind::NationalId
+                }
+            };
+            let number = normalize_national_id(&g.req_str("number", MAX_NATIONAL_ID));
+            let country = g.opt_str("country", document::MAX_COUNTRY);
+            match (kind, &country) {
+                (DocumentKind::Passport, None) => g.push("country", "is required for a passport"),
+                (DocumentKind::Passport, Some(c)) if !c.bytes().all(|b| b.is_ascii_uppercase()) => {
+                    g.push("country", "must be an upper-case ISO 3166-1 code")
+                }
+                (DocumentKind::NationalId | DocumentKind::Temporary, Some(_)) => {
+                    g.push("country", "is only for a passport")
+                }
+                _ => {}
+            }
+            Document {
+                kind,
+                number,
+                country: country.filter(|_| kind == DocumentKind::Passport),
+            }
+        }
+        (_, Some(_)) => {
+            f.push("document", "must be an object");
+            return Document::national_id("");
+        }
+        (_, None) => Document::national_id(&f.req_str("national_id", MAX_NATIONAL_ID)),
+    };
+    if !doc.number.is_empty() && !doc.number.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        let field = if doc.kind == DocumentKind::NationalId && f.obj.contains_key("national_id") {
+            "national_id"
+        } else {
+            "document.number"
+        };
+        f.push(field, "must be letters and digits");
+    }
+    doc
+}
+
 fn person_from(
     obj: &Map<String, Value>,
     errors: &mut Vec<FieldError>,
@@ -232,10 +293,7 @@ fn person_from(
         prefix: "person.",
         errors,
     };
-    let national_id = normalize_national_id(&f.req_str("national_id", MAX_NATIONAL_ID));
-    if !national_id.is_empty() && !national_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        f.push("national_id", "must be letters and digits");
-    }
+    let document = document_from(&mut f);
     let family_name = if f.refuse_hidden_chars("family_name") {
         String::new()
     } else {
@@ -257,7 +315,7 @@ fn person_from(
         );
     }
     PersonInput {
-        national_id,
+        document,
         family_name,
         given_name,
         date_of_birth,
@@ -344,7 +402,8 @@ fn dose_from(
     }
 }
 
-fn today(now: i64) -> time::Date {
+/// The UTC date of unix time `now`.
+pub fn today(now: i64) -> time::Date {
     time::OffsetDateTime::from_unix_timestamp(now)
         .map(|t| t.date())
         .unwrap_or(time::Date::MIN)
@@ -367,7 +426,7 @@ pub fn parse_submission(v: &Value, now: i64) -> Result<DoseInput> {
         _ => {
             errors.push(FieldError::new("person", "is required (an object)"));
             PersonInput {
-                national_id: String::new(),
+                document: Document::national_id(""),
                 family_name: String::new(),
                 given_name: None,
                 date_of_birth: String::new(),
@@ -406,6 +465,24 @@ pub fn parse_person_correction(v: &Value, now: i64) -> Result<PersonInput> {
     let p = person_from(obj, &mut errors, today(now));
     if errors.is_empty() {
         Ok(p)
+    } else {
+        Err(Error::Validation(errors))
+    }
+}
+
+/// Parse an identity document alone (`{"national_id": …}` or `{"document": {…}}`, as in a
+/// submission's `person`): the ministry's person search.
+pub fn parse_document(v: &Value) -> Result<Document> {
+    let obj = v.as_object().ok_or(Error::MalformedJson)?;
+    let mut errors = Vec::new();
+    let mut f = Fields {
+        obj,
+        prefix: "",
+        errors: &mut errors,
+    };
+    let d = document_from(&mut f);
+    if errors.is_empty() {
+        Ok(d)
     } else {
         Err(Error::Validation(errors))
     }

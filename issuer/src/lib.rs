@@ -11,6 +11,7 @@
 //!   with its audit entry;
 //! - [`domain`]: states and rules as types; [`audit`]: the hash chain; [`tokens`]: API tokens;
 //!   [`keys`]: key custody; [`ident`]: person identifiers and retrieval codes;
+//!   [`identity`]: identity documents, matching and the population register;
 //! - [`db`]: the SQL, one module per table, for SQLite and PostgreSQL alike.
 
 #![warn(missing_docs, unreachable_pub, clippy::expect_used, clippy::panic)]
@@ -26,6 +27,7 @@ pub mod error;
 pub mod group_commit;
 pub mod http;
 pub mod ident;
+pub mod identity;
 pub mod import;
 pub mod input;
 pub mod keys;
@@ -73,5 +75,13 @@ pub async fn open(cfg: &config::Config, now: i64) -> Result<Issuer> {
     private_fs::check(&private, &data)?;
     let db = db::Db::connect(&cfg.database).await?;
     keys.sync(&db, now).await?;
-    Ok(Issuer::new(db, keys, cfg.settings.clone()))
+    let issuer = Issuer::new(db, keys, cfg.settings.clone());
+    Ok(match &cfg.register {
+        Some(r) => {
+            let http =
+                identity::http_register::HttpRegister::new(&r.url, r.covers.clone(), r.timeout)?;
+            issuer.with_register(Arc::new(http))
+        }
+        None => issuer,
+    })
 }

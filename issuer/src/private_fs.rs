@@ -37,6 +37,25 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Create (or truncate) `path` for writing, mode 0600 before any byte is written: a new file
+/// is created with that mode, an existing one is emptied and then narrowed to it.
+pub fn create(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let f = o.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(f)
+}
+
 /// Create an empty file with mode 0600 unless it exists (the SQLite database before SQLite
 /// opens it: SQLite gives its `-wal` and `-shm` files the database file's mode).
 pub fn touch(path: &Path) -> Result<()> {

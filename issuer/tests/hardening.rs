@@ -68,7 +68,7 @@ mod scenarios {
                 Some(dose("HN-001", "a", "079000000031", 1, 2, "2021-06-01")),
             )
             .await;
-        let code = first["retrieval_code"].as_str().unwrap().to_string();
+        let code = h.retrieval_code(&t, &first["record_id"]).await;
         let uvci = first["certificate"]["uvci"].as_str().unwrap().to_string();
         // An attacker on one network: wrong birth dates, wrong codes, bad codes on the UVCI.
         for i in 0..30 {

@@ -82,17 +82,20 @@ async fn refuses_hostile_characters_in_names_and_accepts_vietnamese_diacritics()
 
     // The person correction route applies the same rule.
     let hostile = json!({"national_id": "8", "family_name": "Trần\u{202e}",
-                         "given_name": "Văn Bình", "date_of_birth": "1990-01-02"});
+                         "given_name": "Văn Bình", "date_of_birth": "1990-01-02",
+                         "reason": "data_entry_error"});
     let path = format!("/v1/vaccinations/{record}/person");
-    let (s, v) = h.call("PUT", &path, Some(&t), Some(hostile)).await;
+    // Person corrections are the ministry's (issue #11).
+    let m = h.token(issuer::tokens::Role::Ministry, None).await;
+    let (s, v) = h.call("PUT", &path, Some(&m), Some(hostile)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(
         field_errors(&v).contains(&"person.family_name".to_string()),
         "{v}"
     );
     let fine = json!({"national_id": "8", "family_name": "Đặng", "given_name": "Ơn Ưng Ỷ",
-                      "date_of_birth": "1990-01-02"});
-    let (s, v) = h.call("PUT", &path, Some(&t), Some(fine)).await;
+                      "date_of_birth": "1990-01-02", "reason": "data_entry_error"});
+    let (s, v) = h.call("PUT", &path, Some(&m), Some(fine)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     h.cleanup().await;
 }

@@ -5,6 +5,7 @@ mod audit;
 mod facility;
 mod import;
 mod keys;
+mod population;
 mod rules;
 mod token;
 
@@ -59,6 +60,12 @@ pub enum Command {
     },
     /// Bulk import (CSV or NDJSON).
     Import(import::ImportArgs),
+    /// The national population register table (spec/issuer.md §Identity).
+    Population {
+        /// What to do.
+        #[command(subcommand)]
+        action: population::PopulationCmd,
+    },
     /// Signed CertLogic rule sets (spec/issuer.md §Rule sets).
     Rules {
         /// What to do.
@@ -92,6 +99,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Facility { action } => facility::run(&issuer, &action, now).await?,
         Command::Keys { action } => keys::run(&issuer, action, now).await?,
         Command::Import(args) => import::run(&issuer, args, now).await?,
+        Command::Population { action } => population::run(&issuer, action, now).await?,
         Command::Rules { action } => rules::run(&issuer, action, now).await?,
         Command::Audit { action } => audit::run(&issuer, &action).await?,
     };

@@ -3,6 +3,7 @@
 //! `PgConnection` by one macro (`$numbered`: PostgreSQL placeholders in multi-row statements).
 
 use super::rows::{chunk_rows, dose, values_list, DoseRow, DOSE_COLS};
+use crate::domain::DoseState;
 use crate::error::Result;
 use std::future::Future;
 
@@ -25,6 +26,20 @@ pub trait Doses: Send {
     ) -> impl Future<Output = Result<Vec<DoseRow>>> + Send;
     /// Overwrite a dose's fields and content hash (a correction).
     fn dose_correct(&mut self, d: &DoseRow, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Set a dose's state (void, or undo a void).
+    fn dose_set_state(
+        &mut self,
+        id: &str,
+        state: DoseState,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Move a dose to another person.
+    fn dose_set_person(
+        &mut self,
+        id: &str,
+        person_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Set-based lookup: the doses of these (facility id, facility record id) pairs.
     fn doses_by_records(
         &mut self,
@@ -114,6 +129,24 @@ macro_rules! impl_doses {
                 .bind(&d.id)
                 .execute(&mut *self)
                 .await?;
+                Ok(())
+            }
+            async fn dose_set_state(&mut self, id: &str, state: DoseState, now: i64) -> Result<()> {
+                sqlx::query("UPDATE doses SET state = $1, updated_at = $2 WHERE id = $3")
+                    .bind(state.as_str())
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(())
+            }
+            async fn dose_set_person(&mut self, id: &str, person_id: &str, now: i64) -> Result<()> {
+                sqlx::query("UPDATE doses SET person_id = $1, updated_at = $2 WHERE id = $3")
+                    .bind(person_id)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *self)
+                    .await?;
                 Ok(())
             }
             async fn doses_by_records(&mut self, keys: &[(&str, &str)]) -> Result<Vec<DoseRow>> {

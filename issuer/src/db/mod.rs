@@ -17,7 +17,10 @@ pub mod certificates;
 pub mod doses;
 pub mod dscs;
 pub mod facilities;
+pub mod mends;
 pub mod persons;
+pub mod population;
+pub mod review_cases;
 pub mod revocations;
 pub mod rows;
 pub mod rule_sets;
@@ -29,7 +32,10 @@ pub use certificates::Certificates;
 pub use doses::Doses;
 pub use dscs::Dscs;
 pub use facilities::Facilities;
+pub use mends::Mends;
 pub use persons::Persons;
+pub use population::Population;
+pub use review_cases::ReviewCases;
 pub use revocations::{RevocationHead, Revocations};
 pub use rule_sets::RuleSets;
 pub use tokens::Tokens;
@@ -220,7 +226,10 @@ pub trait Store:
     + Doses
     + Dscs
     + Facilities
+    + Mends
     + Persons
+    + Population
+    + ReviewCases
     + RevocationHead
     + Revocations
     + RuleSets
@@ -236,7 +245,10 @@ impl<T> Store for T where
         + Doses
         + Dscs
         + Facilities
+        + Mends
         + Persons
+        + Population
+        + ReviewCases
         + RevocationHead
         + Revocations
         + RuleSets
@@ -249,6 +261,7 @@ impl<T> Store for T where
 pub mod prelude {
     pub use super::{
         AppendLock, AttemptGuards, AuditLog, BeginWrite, Certificates, Doses, Dscs, Facilities,
-        Persons, RevocationHead, Revocations, RuleSets, Store, Tokens,
+        Mends, Persons, Population, ReviewCases, RevocationHead, Revocations, RuleSets, Store,
+        Tokens,
     };
 }

@@ -1,21 +1,19 @@
-//! SQL of `persons`: identities (national-id HMAC, names, birth date, retrieval state).
+//! SQL of `persons`: identities (document HMAC, names, birth date, where the identity comes
+//! from, retrieval-code version).
 //! Written once for both backends: [`Persons`] is implemented for `SqliteConnection` and
 //! `PgConnection` by one macro (`$numbered`: PostgreSQL placeholders in multi-row statements).
 
 use super::rows::{chunk_rows, person, values_list, NewPerson, PersonRow, RowExt, PERSON_COLS};
+use crate::domain::IdentityState;
 use crate::error::Result;
 use std::future::Future;
 
 /// The statements on `persons`.
 pub trait Persons: Send {
-    /// Insert a person unless one with `id_hash` exists.
+    /// Insert a person unless one with the same `id_hash` exists.
     fn person_insert_if_absent(
         &mut self,
-        id: &str,
-        id_hash: &[u8],
-        family: Option<&str>,
-        given: Option<&str>,
-        dob: &str,
+        p: &NewPerson<'_>,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
     /// A person by national-id hash.
@@ -47,6 +45,16 @@ pub trait Persons: Send {
         &mut self,
         ids: &[&str],
     ) -> impl Future<Output = Result<Vec<PersonRow>>> + Send;
+    /// Set where a person's identity comes from (and whom it was merged into).
+    fn person_set_identity(
+        &mut self,
+        id: &str,
+        state: IdentityState,
+        merged_into: Option<&str>,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Advance the retrieval-code version (the old code stops working); the new version.
+    fn person_next_code(&mut self, id: &str, now: i64) -> impl Future<Output = Result<i64>> + Send;
     /// Multi-row insert of new persons (`ON CONFLICT (id_hash) DO NOTHING`); rows inserted.
     fn persons_insert_many(
         &mut self,
@@ -58,24 +66,19 @@ pub trait Persons: Send {
 macro_rules! impl_persons {
     ($conn:ty, $numbered:expr) => {
         impl Persons for $conn {
-            async fn person_insert_if_absent(
-                &mut self,
-                id: &str,
-                id_hash: &[u8],
-                family: Option<&str>,
-                given: Option<&str>,
-                dob: &str,
-                now: i64,
-            ) -> Result<()> {
+            async fn person_insert_if_absent(&mut self, p: &NewPerson<'_>, now: i64) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO persons (id, id_hash, family_name, given_name, dob, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id_hash) DO NOTHING",
+                    "INSERT INTO persons (id, id_hash, family_name, given_name, dob, doc_type, \
+                     identity_state, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id_hash) DO NOTHING",
                 )
-                .bind(id)
-                .bind(id_hash)
-                .bind(family)
-                .bind(given)
-                .bind(dob)
+                .bind(&p.id)
+                .bind(p.id_hash)
+                .bind(p.family_name)
+                .bind(p.given_name)
+                .bind(p.dob)
+                .bind(p.doc_type.as_str())
+                .bind(p.identity.as_str())
                 .bind(now)
                 .execute(&mut *self)
                 .await?;
@@ -122,6 +125,39 @@ macro_rules! impl_persons {
                 .await?;
                 Ok(())
             }
+            async fn person_set_identity(
+                &mut self,
+                id: &str,
+                state: IdentityState,
+                merged_into: Option<&str>,
+                now: i64,
+            ) -> Result<()> {
+                sqlx::query(
+                    "UPDATE persons SET identity_state = $1, merged_into = $2, updated_at = $3 \
+                     WHERE id = $4",
+                )
+                .bind(state.as_str())
+                .bind(merged_into)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+            async fn person_next_code(&mut self, id: &str, now: i64) -> Result<i64> {
+                let row = sqlx::query(
+                    "UPDATE persons SET rc_version = rc_version + 1, updated_at = $1 \
+                     WHERE id = $2 RETURNING rc_version",
+                )
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut *self)
+                .await?;
+                row.as_ref()
+                    .map(|r| r.i("rc_version"))
+                    .transpose()?
+                    .ok_or(crate::error::Error::NotFound)
+            }
             async fn persons_existing(&mut self, id_hashes: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
                 let mut out = Vec::new();
                 for chunk in id_hashes.chunks(chunk_rows(1)) {
@@ -158,11 +194,12 @@ macro_rules! impl_persons {
             }
             async fn persons_insert_many(&mut self, rows: &[NewPerson<'_>], now: i64) -> Result<u64> {
                 let mut n = 0;
-                for chunk in rows.chunks(chunk_rows(7)) {
+                for chunk in rows.chunks(chunk_rows(9)) {
                     let sql = format!(
-                        "INSERT INTO persons (id, id_hash, family_name, given_name, dob, created_at, \
-                         updated_at) VALUES {} ON CONFLICT (id_hash) DO NOTHING",
-                        values_list(chunk.len(), 7, $numbered)
+                        "INSERT INTO persons (id, id_hash, family_name, given_name, dob, doc_type, \
+                         identity_state, created_at, updated_at) VALUES {} \
+                         ON CONFLICT (id_hash) DO NOTHING",
+                        values_list(chunk.len(), 9, $numbered)
                     );
                     let mut q = sqlx::query(&sql);
                     for p in chunk {
@@ -172,6 +209,8 @@ macro_rules! impl_persons {
                             .bind(p.family_name)
                             .bind(p.given_name)
                             .bind(p.dob)
+                            .bind(p.doc_type.as_str())
+                            .bind(p.identity.as_str())
                             .bind(now)
                             .bind(now);
                     }

@@ -2,7 +2,9 @@
 //! the SQLite and PostgreSQL row types. Text columns that hold a state are parsed into the
 //! enums of [`crate::domain`] here, at the row boundary, and nowhere else.
 
-use crate::domain::{CertState, DoseState, DscState, RevokeReason, VaccinationStatus};
+use crate::domain::{
+    CertState, DocumentKind, DoseState, DscState, IdentityState, RevokeReason, VaccinationStatus,
+};
 use crate::error::{Error, Result};
 use sqlx::Row;
 
@@ -23,6 +25,12 @@ pub struct PersonRow {
     pub failed_attempts: i64,
     /// Retrieval locked until (unix seconds; 0 = not locked).
     pub locked_until: i64,
+    /// The kind of document the person is known by.
+    pub doc_type: DocumentKind,
+    /// Where the identity comes from.
+    pub identity: IdentityState,
+    /// The person this one was merged into (state `merged`).
+    pub merged_into: Option<String>,
 }
 
 /// A dose row.
@@ -195,10 +203,15 @@ pub struct NewPerson<'a> {
     pub given_name: Option<&'a str>,
     /// Date of birth.
     pub dob: &'a str,
+    /// The kind of document.
+    pub doc_type: DocumentKind,
+    /// Where the identity comes from.
+    pub identity: IdentityState,
 }
 
 pub(crate) const PERSON_COLS: &str =
-    "id, family_name, given_name, dob, rc_version, failed_attempts, locked_until";
+    "id, family_name, given_name, dob, rc_version, failed_attempts, locked_until, doc_type, \
+    identity_state, merged_into";
 pub(crate) const DOSE_COLS: &str = "id, facility_id, facility_record_id, content_hash, person_id, \
     tg, vp, mp, ma, dn, sd, dt, co, lot, state, response_uvci, first_issue, created_at";
 pub(crate) const CERT_COLS: &str = "uvci, person_id, dose_id, facility_id, kid, hc1, dn, sd, \
@@ -213,6 +226,9 @@ pub(crate) fn person(r: &impl RowExt) -> Result<PersonRow> {
         rc_version: r.i("rc_version")?,
         failed_attempts: r.i("failed_attempts")?,
         locked_until: r.i("locked_until")?,
+        doc_type: r.s("doc_type")?.parse()?,
+        identity: r.s("identity_state")?.parse()?,
+        merged_into: r.os("merged_into")?,
     })
 }
 

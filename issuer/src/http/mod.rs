@@ -8,6 +8,8 @@ pub mod error;
 pub mod health;
 pub mod holder;
 pub mod keys;
+pub mod persons;
+pub mod reviews;
 pub mod rules;
 pub mod surface;
 pub mod trust;
@@ -93,6 +95,8 @@ pub fn router(state: AppState) -> Router {
         .merge(holder::router())
         .merge(trust::router())
         .merge(keys::router())
+        .merge(persons::router())
+        .merge(reviews::router())
         .merge(rules::router())
         .merge(crate::web::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

@@ -1,10 +1,17 @@
-//! `POST /v1/vaccinations` (issue), `PUT /v1/vaccinations/{record_id}` (correct a dose),
-//! `PUT /v1/vaccinations/{record_id}/person` (correct the person).
+//! `POST /v1/vaccinations` (submit a dose: issued, recorded, or held for review),
+//! `GET /v1/vaccinations/{record_id}` (one record, its own facility or the ministry),
+//! `PUT /v1/vaccinations/{record_id}` (correct a dose, its own facility or the ministry),
+//! `PUT /v1/vaccinations/{record_id}/person` (correct the person: ministry),
+//! `POST /v1/vaccinations/{record_id}/void` (own facility or ministry) and `…/move`
+//! (ministry).
 
 use super::auth::require;
 use super::{json_body, AppState, Metrics};
+use crate::domain::MendReason;
 use crate::error::{Error, Result};
 use crate::input;
+use crate::service::mend::MendOutcome;
+use crate::service::views::SubmissionState;
 use crate::service::{CertView, IssueOutcome};
 use crate::tokens::{Caller, Role};
 use axum::body::Bytes;
@@ -17,8 +24,13 @@ use axum::{Json, Router};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/vaccinations", post(submit))
-        .route("/v1/vaccinations/{record_id}", put(correct_dose))
+        .route(
+            "/v1/vaccinations/{record_id}",
+            put(correct_dose).get(get_record),
+        )
         .route("/v1/vaccinations/{record_id}/person", put(correct_person))
+        .route("/v1/vaccinations/{record_id}/void", post(void_dose))
+        .route("/v1/vaccinations/{record_id}/move", post(move_dose))
 }
 
 fn count<T>(s: &AppState, r: &Result<T>) {
@@ -54,7 +66,83 @@ async fn submit(
     } else {
         &s.metrics.issued
     });
-    Ok((StatusCode::OK, Json(out)))
+    let status = match out.state {
+        SubmissionState::Held => StatusCode::ACCEPTED,
+        SubmissionState::Issued | SubmissionState::Recorded => StatusCode::OK,
+    };
+    Ok((status, Json(out)))
+}
+
+/// The facility a caller is limited to (`None` for the ministry).
+fn own_facility(caller: &Caller) -> Option<&str> {
+    match caller.role {
+        Role::Facility => caller.facility.as_deref(),
+        _ => None,
+    }
+}
+
+/// The reason code of a person-level change (`"reason"` in the body).
+pub fn reason_of(v: &serde_json::Value) -> Result<MendReason> {
+    v.get("reason")
+        .and_then(|r| r.as_str())
+        .and_then(MendReason::from_caller)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = MendReason::ALL.iter().map(|r| r.as_str()).collect();
+            Error::field("reason", &format!("must be one of {}", codes.join(", ")))
+        })
+}
+
+async fn get_record(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(record_id): Path<String>,
+) -> Result<Json<serde_json::Value>> {
+    require(&caller, &[Role::Facility, Role::Ministry])?;
+    let (record, certificate) = s.issuer.record(&record_id, own_facility(&caller)).await?;
+    Ok(Json(
+        serde_json::json!({ "record": record, "certificate": certificate }),
+    ))
+}
+
+async fn void_dose(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(record_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<MendOutcome>> {
+    require(&caller, &[Role::Facility, Role::Ministry])?;
+    let reason = reason_of(&json_body(&body)?)?;
+    let out = s
+        .issuer
+        .void_dose(
+            &record_id,
+            own_facility(&caller),
+            reason,
+            &caller.actor(),
+            s.now(),
+        )
+        .await?;
+    Ok(Json(out))
+}
+
+async fn move_dose(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(record_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<MendOutcome>> {
+    require(&caller, &[Role::Ministry])?;
+    let v = json_body(&body)?;
+    let reason = reason_of(&v)?;
+    let to = v
+        .get("to_person")
+        .and_then(|t| t.as_str())
+        .ok_or_else(|| Error::field("to_person", "is required (a person id)"))?;
+    let out = s
+        .issuer
+        .move_dose(&record_id, to, reason, &caller.actor(), s.now())
+        .await?;
+    Ok(Json(out))
 }
 
 async fn correct_dose(
@@ -67,12 +155,14 @@ async fn correct_dose(
     let r = async {
         let v = json_body(&body)?;
         let fields = input::parse_dose_correction(&v, s.now())?;
-        let facility = match caller.role {
-            Role::Facility => caller.facility.as_deref(),
-            _ => None,
-        };
         s.issuer
-            .correct_dose(&record_id, facility, &fields, &caller.actor(), s.now())
+            .correct_dose(
+                &record_id,
+                own_facility(&caller),
+                &fields,
+                &caller.actor(),
+                s.now(),
+            )
             .await
     }
     .await;
@@ -86,16 +176,14 @@ async fn correct_person(
     Path(record_id): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>> {
-    require(&caller, &[Role::Facility, Role::Ministry])?;
+    // A person's identity is the ministry's to change (spec/issuer.md §Identity).
+    require(&caller, &[Role::Ministry])?;
     let r = async {
         let v = json_body(&body)?;
+        let reason = reason_of(&v)?;
         let person = input::parse_person_correction(&v, s.now())?;
-        let facility = match caller.role {
-            Role::Facility => caller.facility.as_deref(),
-            _ => None,
-        };
         s.issuer
-            .correct_person(&record_id, facility, &person, &caller.actor(), s.now())
+            .correct_person(&record_id, &person, reason, &caller.actor(), s.now())
             .await
     }
     .await;

@@ -8,15 +8,18 @@
 //! goes through the single-issuance logic, in input order.
 
 use super::context::{cert_row, TxCtx};
+use super::identify::{claims, Checks};
 use super::sign::{self, Signed};
 use super::single::{new_dose_row, Ready};
-use super::views::{CertView, IssueOutcome};
+use super::views::IssueOutcome;
 use super::Issuer;
 use crate::audit;
 use crate::db::prelude::*;
 use crate::db::rows::{CertRow, DoseRow, NewPerson, PersonRow};
-use crate::domain::{best_dose, AuditAction, CertState};
+use crate::domain::{best_dose, AuditAction, CertState, DocumentKind, IdentityState};
 use crate::error::{Error, Result};
+use crate::identity::register::Query;
+use crate::identity::{compare, Lookup};
 use crate::input::DoseInput;
 use crate::with_db;
 use std::collections::{HashMap, HashSet};
@@ -50,6 +53,7 @@ struct Prepared {
     hash: Vec<u8>,
     id_hash: Vec<u8>,
     signed: Result<Signed>,
+    lookup: Lookup,
 }
 
 /// The same error again (a batch may be run twice; signing errors are reported each time).
@@ -64,8 +68,8 @@ fn same_error(e: &Error) -> Error {
 /// One outcome slot per input row.
 type Slots = Vec<Option<Result<IssueOutcome>>>;
 
-/// Prefetched certificates and persons answering the retries among a batch's stored records.
-type Replays = (HashMap<String, CertRow>, HashMap<String, PersonRow>);
+/// Prefetched certificates answering the retries among a batch's stored records.
+type Replays = HashMap<String, CertRow>;
 
 impl Issuer {
     /// Issue many doses in one transaction. One outcome per input, in order; rows already
@@ -89,20 +93,40 @@ impl Issuer {
         let (done, result) = tokio::sync::oneshot::channel();
         rayon::spawn(move || {
             use rayon::prelude::*;
-            let prepared = inputs
+            let prepared: Vec<Prepared> = inputs
                 .par_iter()
                 .map(|i| Prepared {
                     hash: i.content_hash(),
-                    id_hash: ident.national_id_hash(&i.person.national_id),
+                    id_hash: ident.document_hash(&i.person.document, &i.facility_id),
                     signed: sign::sign(&settings, &*key, &i.person, &i.dose, now),
+                    lookup: Lookup::NotCovered,
                 })
                 .collect();
             // The receiver is gone only when the caller gave up; nothing to report then.
             let _ = done.send((inputs, prepared));
         });
-        let (inputs, prepared) = result
+        let (inputs, mut prepared) = result
             .await
             .map_err(|_| Error::Internal("batch signing stopped".into()))?;
+        // One set-based register look-up for the batch, before its transaction.
+        let queries: Vec<Query<'_>> = inputs
+            .iter()
+            .zip(&prepared)
+            .map(|(i, p)| Query {
+                document: &i.person.document,
+                id_hash: &p.id_hash,
+            })
+            .collect();
+        let lookups = self.register.lookup_many(&queries).await?;
+        drop(queries);
+        if lookups.len() != prepared.len() {
+            return Err(Error::Internal(
+                "the register answered the wrong count".into(),
+            ));
+        }
+        for (p, l) in prepared.iter_mut().zip(lookups) {
+            p.lookup = l;
+        }
         Ok(PreparedBatch {
             inputs,
             prepared,
@@ -159,7 +183,7 @@ impl Issuer {
             let mut set = NewPeople::default();
             for (n, (input, prep)) in inputs.iter().zip(prepared).enumerate() {
                 if simple.get(n) == Some(&true) {
-                    set.add(self, ctx, n, input, prep)?;
+                    set.add(ctx, n, input, prep)?;
                 }
             }
             if !set.write(tx, ctx, &mut out).await? {
@@ -222,8 +246,26 @@ impl Issuer {
             *key_count.entry(*k).or_default() += 1;
         }
         let mut blocked: HashSet<&[u8]> = HashSet::new();
-        for ((k, h), p) in keys.iter().zip(&hashes).zip(&batch.prepared) {
+        // The first row of each new person in the batch, and the shots seen for them: a row
+        // that disagrees with it, or repeats a shot, takes the single path (which holds it).
+        let mut first: HashMap<&[u8], &DoseInput> = HashMap::new();
+        let mut shots: HashSet<(&[u8], i64, &str)> = HashSet::new();
+        for (((k, h), p), input) in keys
+            .iter()
+            .zip(&hashes)
+            .zip(&batch.prepared)
+            .zip(&batch.inputs)
+        {
+            let lead = *first.entry(*h).or_insert(input);
+            let disagrees = match &p.lookup {
+                Lookup::Found(e) => !compare(claims(input), e.claimed()).is_empty(),
+                Lookup::Absent => true,
+                Lookup::NotCovered => false,
+            } || !compare(claims(input), claims(lead)).is_empty();
+            let repeated = !shots.insert((*h, input.dose.dose_number, input.dose.date.as_str()));
             if p.signed.is_err()
+                || disagrees
+                || repeated
                 || key_count.get(k) != Some(&1)
                 || known.contains(*h)
                 || existing.contains_key(&(k.0.to_string(), k.1.to_string()))
@@ -243,10 +285,10 @@ impl Issuer {
         prep: &Prepared,
         replays: Option<&Replays>,
     ) -> Result<IssueOutcome> {
-        if let (Some((certs, persons)), Some(uvci)) = (replays, d.response_uvci.as_deref()) {
+        if let (Some(certs), Some(uvci)) = (replays, d.response_uvci.as_deref()) {
             if d.content_hash == prep.hash {
-                if let (Some(c), Some(p)) = (certs.get(uvci), persons.get(&d.person_id)) {
-                    return Ok(self.replayed(d, c, p));
+                if let Some(c) = certs.get(uvci) {
+                    return Ok(IssueOutcome::recorded(&d.id, c, true));
                 }
             }
         }
@@ -270,11 +312,20 @@ impl Issuer {
             hash: &prep.hash,
             id_hash: &prep.id_hash,
             signed,
+            lookup: &prep.lookup,
+            checks: Checks::ALL,
         };
-        Ok(self
-            .issue_in_tx(tx, ctx, ready)
-            .await?
-            .ok_or(Error::IdempotencyConflict))
+        if let Some(out) = self.issue_in_tx(tx, ctx, ready).await? {
+            return Ok(Ok(out));
+        }
+        // An open review case holds this record already: a retry of it, or a conflict.
+        let case = tx
+            .review_open_by_record(&input.facility_id, &input.facility_record_id)
+            .await?;
+        Ok(match case {
+            Some(c) if c.content_hash == prep.hash => Ok(IssueOutcome::held(&c.id, true)),
+            _ => Err(Error::IdempotencyConflict),
+        })
     }
 }
 
@@ -286,7 +337,7 @@ fn record_keys(inputs: &[DoseInput]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// Look up the certificates and persons of the stored records in two set-based queries.
+/// Look up the certificates of the stored records in one set-based query.
 async fn prefetch_replays<C: Store>(
     tx: &mut C,
     existing: &HashMap<(String, String), DoseRow>,
@@ -295,13 +346,8 @@ async fn prefetch_replays<C: Store>(
         .values()
         .filter_map(|d| d.response_uvci.as_deref())
         .collect();
-    let ids: Vec<&str> = existing.values().map(|d| d.person_id.as_str()).collect();
     let certs = tx.certs_by_uvcis(&uvcis).await?;
-    let persons = tx.persons_by_ids(&ids).await?;
-    Ok((
-        certs.into_iter().map(|c| (c.uvci.clone(), c)).collect(),
-        persons.into_iter().map(|p| (p.id.clone(), p)).collect(),
-    ))
+    Ok(certs.into_iter().map(|c| (c.uvci.clone(), c)).collect())
 }
 
 /// A person created in this batch: stored data, doses so far, index of the current
@@ -323,15 +369,14 @@ struct NewPeople<'b> {
     doses: Vec<DoseRow>,
     certs: Vec<CertRow>,
     entries: Vec<audit::Entry<'static>>,
-    /// (row, record id, retrieval code, certificate as at this row).
-    results: Vec<(usize, String, Option<String>, CertView)>,
+    /// (row, record id, person created by the row, certificate as at this row).
+    results: Vec<(usize, String, Option<String>, CertRow)>,
 }
 
 impl<'b> NewPeople<'b> {
     /// Apply row `n` in memory.
     fn add(
         &mut self,
-        issuer: &Issuer,
         ctx: &TxCtx<'_>,
         n: usize,
         input: &'b DoseInput,
@@ -339,26 +384,22 @@ impl<'b> NewPeople<'b> {
     ) -> Result<()> {
         let signed = prep.signed.as_ref().map_err(same_error)?;
         let mut dose = new_dose_row(input, &prep.hash, "", ctx.now);
-        let (cert, code) = match self.held.contains_key(prep.id_hash.as_slice()) {
-            false => self.first_dose(issuer, input, prep, &mut dose, signed),
+        let (cert, created) = match self.held.contains_key(prep.id_hash.as_slice()) {
+            false => self.first_dose(input, prep, &mut dose, signed),
             true => (self.next_dose(ctx, input, prep, &mut dose, signed)?, None),
         };
         // The answer shows the certificate as it is at this point of the batch.
-        let view = self
-            .certs
-            .get(cert)
-            .map(CertView::from)
-            .ok_or(Error::NotFound)?;
-        self.results.push((n, dose.id.clone(), code, view));
+        let row = self.certs.get(cert).cloned().ok_or(Error::NotFound)?;
+        self.results.push((n, dose.id.clone(), created, row));
         self.doses.push(dose);
         Ok(())
     }
 
-    /// The first dose of a new person: the submitted person data is stored as is. Returns the
-    /// certificate's index and the retrieval code.
+    /// The first dose of a new person: the submitted person data is stored as is (it agreed
+    /// with the register, or the register does not cover it). Returns the certificate's index
+    /// and the new person's id.
     fn first_dose(
         &mut self,
-        issuer: &Issuer,
         input: &'b DoseInput,
         prep: &'b Prepared,
         dose: &mut DoseRow,
@@ -372,6 +413,13 @@ impl<'b> NewPeople<'b> {
             rc_version: 1,
             failed_attempts: 0,
             locked_until: 0,
+            doc_type: input.person.document.kind,
+            identity: match (&prep.lookup, input.person.document.kind) {
+                (Lookup::Found(_), _) => IdentityState::Registered,
+                (_, DocumentKind::Temporary) => IdentityState::Temporary,
+                _ => IdentityState::FirstSubmission,
+            },
+            merged_into: None,
         };
         self.persons.push(NewPerson {
             id: person.id.clone(),
@@ -379,13 +427,15 @@ impl<'b> NewPeople<'b> {
             family_name: &input.person.family_name,
             given_name: input.person.given_name.as_deref(),
             dob: &input.person.date_of_birth,
+            doc_type: person.doc_type,
+            identity: person.identity,
         });
         dose.person_id = person.id.clone();
         dose.first_issue = true;
         dose.response_uvci = Some(signed.uvci.clone());
         let row = cert_row(&person.id, dose, signed.clone());
         self.entries.push(issue_entry(&dose.id, &row));
-        let code = issuer.ident.retrieval_code(&person.id, person.rc_version);
+        let created = person.id.clone();
         let index = self.certs.len();
         let held = Held {
             person,
@@ -394,7 +444,7 @@ impl<'b> NewPeople<'b> {
         };
         self.held.insert(&prep.id_hash, held);
         self.certs.push(row);
-        (index, Some(code))
+        (index, Some(created))
     }
 
     /// A later dose of a person created earlier in the batch. Returns the index of the
@@ -418,7 +468,7 @@ impl<'b> NewPeople<'b> {
         if best.id == dose.id {
             // The stored person data is authoritative (corrections are explicit).
             let s = if sign::person_differs(&h.person, &input.person) {
-                let p = sign::person_input(&h.person, &input.person.national_id);
+                let p = sign::person_input(&h.person);
                 ctx.sign(&p, &best)?
             } else {
                 signed.clone()
@@ -467,14 +517,11 @@ impl<'b> NewPeople<'b> {
         ctx.chain
             .append_many(tx, ctx.now, ctx.actor, &self.entries)
             .await?;
-        for (n, record_id, retrieval_code, certificate) in self.results {
+        for (n, record_id, created, cert) in self.results {
             if let Some(slot) = out.get_mut(n) {
-                *slot = Some(Ok(IssueOutcome {
-                    record_id,
-                    retrieval_code,
-                    certificate,
-                    replayed: false,
-                }));
+                let mut o = IssueOutcome::recorded(&record_id, &cert, false);
+                o.created_person = created;
+                *slot = Some(Ok(o));
             }
         }
         Ok(true)

@@ -132,6 +132,73 @@ impl<'a> TxCtx<'a> {
         }
         Ok(row)
     }
+
+    /// [`TxCtx::replace`] when `reason` is given; else the old certificates are superseded
+    /// (not revoked: they were right, the person has progressed).
+    pub async fn replace_or_supersede<C: Store>(
+        &self,
+        tx: &mut C,
+        person_id: &str,
+        person: &PersonInput,
+        dose: &DoseRow,
+        old: &[CertRow],
+        reason: Option<RevokeReason>,
+    ) -> Result<CertRow> {
+        if let Some(reason) = reason {
+            return self.replace(tx, person_id, person, dose, old, reason).await;
+        }
+        let signed = self.sign(person, dose)?;
+        let row = self.store_cert(tx, person_id, dose, signed).await?;
+        for o in old {
+            tx.cert_set_state(
+                &o.uvci,
+                CertState::Superseded,
+                self.now,
+                None,
+                Some(&row.uvci),
+            )
+            .await?;
+        }
+        Ok(row)
+    }
+
+    /// After a person's doses changed by a mend (merge, move, void, undo): when the one
+    /// current certificate is still for the best active dose, nothing changes; else every
+    /// current certificate is revoked as `correction` and, when the person has an active
+    /// dose, one new certificate is issued for the best. The new certificate, if any.
+    pub async fn reissue_person<C: Store>(
+        &self,
+        tx: &mut C,
+        person: &crate::db::rows::PersonRow,
+    ) -> Result<Option<CertRow>> {
+        let doses = tx.doses_of_person(&person.id).await?;
+        let current = tx.certs_current_of_person(&person.id).await?;
+        match crate::domain::best_dose(&doses) {
+            Some(best) if matches!(current.as_slice(), [only] if only.dose_id == best.id) => {
+                Ok(None)
+            }
+            Some(best) => {
+                let signing = super::sign::person_input(person);
+                let row = self
+                    .replace(
+                        tx,
+                        &person.id,
+                        &signing,
+                        best,
+                        &current,
+                        RevokeReason::Correction,
+                    )
+                    .await?;
+                Ok(Some(row))
+            }
+            None => {
+                for c in &current {
+                    self.revoke(tx, c, RevokeReason::Correction, None).await?;
+                }
+                Ok(None)
+            }
+        }
+    }
 }
 
 /// The certificate row for `dose` of `person_id` (state current).

@@ -8,8 +8,8 @@ use super::sign;
 use super::views::{CertView, IssueOutcome};
 use super::Issuer;
 use crate::db::prelude::*;
-use crate::db::rows::{DoseRow, PersonRow};
-use crate::domain::{best_dose, AuditAction, RevokeReason};
+use crate::db::rows::{CertRow, DoseRow, PersonRow};
+use crate::domain::{best_dose, AuditAction, DoseState, IdentityState, MendReason, RevokeReason};
 use crate::error::{Error, Result};
 use crate::input::{DoseFields, PersonInput};
 use crate::with_db;
@@ -30,43 +30,44 @@ impl Issuer {
             let mut tx = p.begin_write().await?;
             let mut ctx = TxCtx::new(&self.settings, &*signer, actor, now);
             let (mut dose, person) = record_and_person(&mut *tx, record_id, facility, now).await?;
+            if dose.state != DoseState::Active {
+                return Err(Error::StateConflict("the record was voided"));
+            }
             apply_correction(&mut dose, fields);
             tx.dose_correct(&dose, now).await?;
-            let cert = reissue_from_best(&mut *tx, &ctx, &person)
-                .await?
-                .ok_or(Error::NotFound)?;
+            let cert = after_dose_change(&mut *tx, &ctx, &person, &dose.id).await?;
             let detail = format!("uvci={}", cert.uvci);
             ctx.audit(&mut *tx, AuditAction::CorrectDose, record_id, &detail)
                 .await?;
             tx.commit().await?;
-            Ok(IssueOutcome {
-                record_id: dose.id,
-                retrieval_code: None,
-                certificate: CertView::from(&cert),
-                replayed: false,
-            })
+            Ok(IssueOutcome::recorded(&dose.id, &cert, false))
         })
     }
 
-    /// Correct the person behind a record (names, date of birth, national id): every current
-    /// certificate is re-issued and the old ones revoked.
+    /// Correct the person behind a record (names, date of birth, identity document): a
+    /// ministry operation (no facility may change a person's identity). Every current
+    /// certificate is re-issued and the old ones revoked; the identity counts as confirmed.
     pub async fn correct_person(
         &self,
         record_id: &str,
-        facility: Option<&str>,
         person_in: &PersonInput,
+        reason: MendReason,
         actor: &str,
         now: i64,
     ) -> Result<Vec<CertView>> {
         let signer = self.keys.current_signer(&self.db).await?;
-        let new_hash = self.ident.national_id_hash(&person_in.national_id);
         with_db!(&self.db, |p| {
             let mut tx = p.begin_write().await?;
             let mut ctx = TxCtx::new(&self.settings, &*signer, actor, now);
-            let (_, person) = record_and_person(&mut *tx, record_id, facility, now).await?;
+            let (dose, person) = record_and_person(&mut *tx, record_id, None, now).await?;
+            let new_hash = self
+                .ident
+                .document_hash(&person_in.document, &dose.facility_id);
             if let Some(other) = tx.person_by_hash(&new_hash).await? {
                 if other.id != person.id {
-                    return Err(Error::StateConflict("another person has this national id"));
+                    return Err(Error::StateConflict(
+                        "another person has this identity document (merge them instead)",
+                    ));
                 }
             }
             tx.person_update(
@@ -78,8 +79,10 @@ impl Issuer {
                 now,
             )
             .await?;
+            tx.person_set_identity(&person.id, IdentityState::Confirmed, None, now)
+                .await?;
             let updated = tx.person_by_id(&person.id).await?.ok_or(Error::NotFound)?;
-            let signing = sign::person_input(&updated, &person_in.national_id);
+            let signing = sign::person_input(&updated);
             let mut out = Vec::new();
             for old in tx.certs_current_of_person(&person.id).await? {
                 let d = tx.dose_by_id(&old.dose_id).await?.ok_or(Error::NotFound)?;
@@ -95,8 +98,8 @@ impl Issuer {
                     .await?;
                 out.push(CertView::from(&row));
             }
-            let detail = format!("reissued={}", out.len());
-            ctx.audit(&mut *tx, AuditAction::CorrectPerson, record_id, &detail)
+            let detail = format!("reason={} reissued={}", reason, out.len());
+            ctx.audit(&mut *tx, AuditAction::CorrectPerson, &person.id, &detail)
                 .await?;
             tx.commit().await?;
             Ok(out)
@@ -141,28 +144,31 @@ fn apply_correction(dose: &mut DoseRow, fields: &DoseFields) {
     dose.content_hash = Sha256::digest(&h).to_vec();
 }
 
-/// Re-issue the person's certificate from their best dose with a new UVCI, revoking the
-/// current ones as `correction`. `None` when the person has no active dose.
-async fn reissue_from_best<C: Store>(
+/// The person's certificate after one of their doses (`changed`) was corrected: re-issued
+/// and the old one revoked as `correction` when it was this dose's (it showed wrong data);
+/// superseding the current one when the corrected dose became the best (progress, as a new
+/// submission would); else unchanged — a facility's correction of its own dose never
+/// revokes a certificate issued for another facility's dose.
+async fn after_dose_change<C: Store>(
     tx: &mut C,
     ctx: &TxCtx<'_>,
     person: &PersonRow,
-) -> Result<Option<crate::db::rows::CertRow>> {
+    changed: &str,
+) -> Result<CertRow> {
     let doses = tx.doses_of_person(&person.id).await?;
-    let Some(best) = best_dose(&doses).cloned() else {
-        return Ok(None);
-    };
+    let best = best_dose(&doses).cloned().ok_or(Error::NotFound)?;
     let current = tx.certs_current_of_person(&person.id).await?;
-    let signing = sign::person_input(person, "");
-    let row = ctx
-        .replace(
-            tx,
-            &person.id,
-            &signing,
-            &best,
-            &current,
-            RevokeReason::Correction,
-        )
-        .await?;
-    Ok(Some(row))
+    let own = current.iter().any(|c| c.dose_id == changed);
+    if !own && best.id != changed {
+        if let Some(c) = current.last() {
+            return Ok(c.clone());
+        }
+    }
+    let reason = match own {
+        true => Some(RevokeReason::Correction),
+        false => None,
+    };
+    let signing = sign::person_input(person);
+    ctx.replace_or_supersede(tx, &person.id, &signing, &best, &current, reason)
+        .await
 }

@@ -71,9 +71,10 @@ impl Issuer {
         let id_hash = self.ident.national_id_hash(national_id);
         let key = self.ident.guard_key(&id_hash, client_network);
         let guarded = self.guard_check(&key, now).await?;
+        // A merged person's document leads to the survivor (and the survivor's code).
         let person = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
-            c.person_by_hash(&id_hash).await
+            super::identify::person_of_document(&mut *c, &id_hash).await
         })?;
         // Both checks always run: the time does not tell which failed.
         let dob_ok = person.as_ref().is_some_and(|p| p.dob == dob.trim());

@@ -7,7 +7,13 @@
 //! |---|---|
 //! | [`single`] | issue one dose (`POST /v1/vaccinations`), with group commit |
 //! | [`batch`] | issue many doses in one transaction (import) |
+//! | [`identify`] | who a submission is about: stored person, register, or held for review |
 //! | [`correct`] | correct a dose or the person behind a record |
+//! | [`review`] | the review queue: list, read, approve, reject held submissions |
+//! | [`mend`] | ministry repairs: merge persons, move or void a dose, undo, confirm |
+//! | [`retrieval_code`] | a new retrieval code for a record's person |
+//! | [`person_view`] | a person and their records, for the ministry |
+//! | [`population`] | loading the population register table |
 //! | [`revoke`] | revoke a certificate; revoke everything of a compromised DSC |
 //! | [`holder`] | certificate reads and holder retrieval |
 //! | [`admin`] | tokens, facilities, key rotation, audit verification |
@@ -20,7 +26,13 @@ pub mod context;
 pub mod correct;
 pub mod guard;
 pub mod holder;
+pub mod identify;
+pub mod mend;
+pub mod person_view;
+pub mod population;
 pub mod publish;
+pub mod retrieval_code;
+pub mod review;
 pub mod revoke;
 pub mod sign;
 pub mod single;
@@ -30,6 +42,7 @@ use crate::db::Db;
 use crate::error::Result;
 use crate::group_commit::{GroupCommit, GroupStats};
 use crate::ident::Ident;
+use crate::identity::register::{DbRegister, PopulationRegister};
 use crate::keys::Keys;
 use std::sync::Arc;
 
@@ -67,6 +80,8 @@ pub struct Issuer {
     keys: Arc<Keys>,
     ident: Ident,
     settings: Settings,
+    /// Where reference identities come from.
+    register: Arc<dyn PopulationRegister>,
     /// Single issuances waiting to share a transaction.
     group: GroupCommit<single::PendingIssue, Result<Option<IssueOutcome>>>,
 }
@@ -80,16 +95,30 @@ impl std::fmt::Debug for Issuer {
 }
 
 impl Issuer {
-    /// Build from parts.
+    /// Build from parts; reference identities come from the `population` table of `db`
+    /// ([`Issuer::with_register`] changes that).
     pub fn new(db: Db, keys: Arc<Keys>, settings: Settings) -> Issuer {
         let ident = Ident::new(&keys.person_secret);
         Issuer {
+            register: Arc::new(DbRegister::new(db.clone())),
             db,
             keys,
             ident,
             settings,
             group: GroupCommit::default(),
         }
+    }
+
+    /// The same issuer consulting `register` for reference identities.
+    pub fn with_register(mut self, register: Arc<dyn PopulationRegister>) -> Issuer {
+        self.register = register;
+        self
+    }
+
+    /// The hash persons and the population table are keyed by, for a document submitted by
+    /// `facility_id` (`population import` uses it).
+    pub fn document_hash(&self, doc: &crate::identity::Document, facility_id: &str) -> Vec<u8> {
+        self.ident.document_hash(doc, facility_id)
     }
 
     /// The database (operations tooling and tests read it directly).

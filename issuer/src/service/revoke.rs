@@ -108,7 +108,7 @@ async fn revoke_and_reissue<C: Store>(
             .await?
             .ok_or(Error::NotFound)?;
         let d = tx.dose_by_id(&c.dose_id).await?.ok_or(Error::NotFound)?;
-        let signing = sign::person_input(&person, "");
+        let signing = sign::person_input(&person);
         let old = std::slice::from_ref(c);
         ctx.replace(
             tx,

@@ -111,11 +111,15 @@ pub fn new_uvci(country: &str) -> Result<String> {
         .map_err(|_| Error::Internal("uvci generation".into()))
 }
 
-/// The stored person as signing input. The national id is not part of the certificate, so
-/// callers that re-sign without it pass `""`.
-pub fn person_input(p: &PersonRow, national_id: &str) -> PersonInput {
+/// The stored person as signing input. The identity document is not part of the
+/// certificate, so it is left empty.
+pub fn person_input(p: &PersonRow) -> PersonInput {
     PersonInput {
-        national_id: national_id.to_string(),
+        document: crate::identity::Document {
+            kind: p.doc_type,
+            number: String::new(),
+            country: None,
+        },
         family_name: p.family_name.clone().unwrap_or_default(),
         given_name: p.given_name.clone(),
         date_of_birth: p.dob.clone(),

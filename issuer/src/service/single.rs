@@ -4,14 +4,16 @@
 //! its own savepoint.
 
 use super::context::TxCtx;
+use super::identify::{duplicate_shot, identify, write_hold, Checks, HoldCase, Identified};
 use super::sign::{self, Signed};
-use super::views::{CertView, IssueOutcome};
+use super::views::IssueOutcome;
 use super::Issuer;
 use crate::audit;
 use crate::db::prelude::*;
 use crate::db::rows::{CertRow, DoseRow, PersonRow};
-use crate::domain::{best_dose, AuditAction, CertState, DoseState};
+use crate::domain::{best_dose, AuditAction, CertState, DoseState, ReviewKind};
 use crate::error::{Error, Result};
+use crate::identity::{Lookup, Mismatch};
 use crate::input::DoseInput;
 use crate::with_db;
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use wallet_format::Signer;
 #[derive(Clone)]
 pub struct PendingIssue {
     input: DoseInput,
+    lookup: Lookup,
     hash: Vec<u8>,
     id_hash: Vec<u8>,
     signed: Signed,
@@ -40,6 +43,10 @@ pub struct Ready<'a> {
     pub id_hash: &'a [u8],
     /// The certificate signed for it before the transaction.
     pub signed: Signed,
+    /// What the population register says about its document.
+    pub lookup: &'a Lookup,
+    /// The checks it goes through.
+    pub checks: Checks,
 }
 
 impl Issuer {
@@ -55,13 +62,18 @@ impl Issuer {
         if let Some(r) = self.replay_by_record(input, &hash).await? {
             return r;
         }
+        let id_hash = self
+            .ident
+            .document_hash(&input.person.document, &input.facility_id);
+        let lookup = self.look_up(input, &id_hash).await?;
         let signer = self.keys.current_signer(&self.db).await?;
         // Signed speculatively before the transaction (short lock hold); discarded if the dose
         // turns out not to be the person's best.
         let signed = sign::sign(&self.settings, &*signer, &input.person, &input.dose, now)?;
         let pending = PendingIssue {
             input: input.clone(),
-            id_hash: self.ident.national_id_hash(&input.person.national_id),
+            lookup,
+            id_hash,
             hash,
             signed,
             signer,
@@ -99,13 +111,19 @@ impl Issuer {
     ) -> Result<Option<Result<IssueOutcome>>> {
         with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
-            match c
+            if let Some(d) = c
                 .dose_by_record(&input.facility_id, &input.facility_record_id)
                 .await?
             {
-                Some(d) => Ok(Some(self.replay(&mut *c, &d, hash).await)),
-                None => Ok(None),
+                return Ok(Some(self.replay(&mut *c, &d, hash).await));
             }
+            let case = c
+                .review_open_by_record(&input.facility_id, &input.facility_record_id)
+                .await?;
+            Ok(case.map(|case| match case.content_hash == hash {
+                true => Ok(IssueOutcome::held(&case.id, true)),
+                false => Err(Error::IdempotencyConflict),
+            }))
         })
     }
 
@@ -121,28 +139,7 @@ impl Issuer {
         }
         let uvci = existing.response_uvci.as_deref().ok_or(Error::NotFound)?;
         let cert = conn.cert_get(uvci).await?.ok_or(Error::NotFound)?;
-        let person = conn
-            .person_by_id(&existing.person_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        Ok(self.replayed(existing, &cert, &person))
-    }
-
-    /// The answer to a retry of `existing` (content already checked).
-    pub(super) fn replayed(
-        &self,
-        existing: &DoseRow,
-        cert: &CertRow,
-        person: &PersonRow,
-    ) -> IssueOutcome {
-        IssueOutcome {
-            record_id: existing.id.clone(),
-            retrieval_code: existing
-                .first_issue
-                .then(|| self.ident.retrieval_code(&person.id, person.rc_version)),
-            certificate: CertView::from(cert),
-            replayed: true,
-        }
+        Ok(IssueOutcome::recorded(&existing.id, &cert, true))
     }
 
     /// [`Issuer::issue_in_tx`] for a pending single issuance, continuing `chain`.
@@ -159,6 +156,8 @@ impl Issuer {
             hash: &j.hash,
             id_hash: &j.id_hash,
             signed: j.signed.clone(),
+            lookup: &j.lookup,
+            checks: Checks::ALL,
         };
         let r = self.issue_in_tx(tx, &mut ctx, ready).await;
         *chain = ctx.chain;
@@ -239,9 +238,10 @@ impl Issuer {
     }
 
     /// Record one dose inside `tx` and give its person the right certificate: the first dose
-    /// creates the person; a better dose supersedes the current certificate; a late lower dose
-    /// is recorded without a new certificate. `None` when the record id was stored
-    /// concurrently (nothing written).
+    /// creates the person (when the register agrees); a better dose supersedes the current
+    /// certificate; a late lower dose is recorded without a new certificate; an identity that
+    /// disagrees or a suspected duplicate shot is held for review. `None` when the record id
+    /// was stored (or held) concurrently (nothing written).
     pub(super) async fn issue_in_tx<C: Store>(
         &self,
         tx: &mut C,
@@ -249,24 +249,16 @@ impl Issuer {
         ready: Ready<'_>,
     ) -> Result<Option<IssueOutcome>> {
         let input = ready.input;
-        let new_person_id = uuid::Uuid::now_v7().to_string();
-        tx.person_insert_if_absent(
-            &new_person_id,
-            ready.id_hash,
-            Some(&input.person.family_name),
-            input.person.given_name.as_deref(),
-            &input.person.date_of_birth,
-            ctx.now,
-        )
-        .await?;
-        let person = tx
-            .person_by_hash(ready.id_hash)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let first_issue = person.id == new_person_id;
+        let (person, created) =
+            match identify(tx, ctx, input, ready.id_hash, ready.lookup, ready.checks).await? {
+                Identified::Person { person, created } => (person, created),
+                Identified::Hold(case) => {
+                    return write_hold(tx, ctx, input, ready.hash, ready.id_hash, case).await
+                }
+            };
         // A person created by this transaction has no doses or certificates yet, and its
         // uncommitted row already excludes every other writer: skip the lock and the reads.
-        let (doses, current) = if first_issue {
+        let (doses, current) = if created {
             (Vec::new(), Vec::new())
         } else {
             tx.person_lock(&person.id, ctx.now).await?;
@@ -275,8 +267,16 @@ impl Issuer {
                 tx.certs_current_of_person(&person.id).await?,
             )
         };
+        if ready.checks.duplicate && duplicate_shot(&doses, input).is_some() {
+            let case = HoldCase {
+                kind: ReviewKind::DuplicateDose,
+                reasons: vec![Mismatch::SameDoseRecorded],
+                person_id: Some(person.id.clone()),
+            };
+            return write_hold(tx, ctx, input, ready.hash, ready.id_hash, case).await;
+        }
         let mut dose = new_dose_row(input, ready.hash, &person.id, ctx.now);
-        dose.first_issue = first_issue;
+        dose.first_issue = created;
         let mut all = doses;
         all.push(dose.clone());
         let best = best_dose(&all).ok_or(Error::NotFound)?.clone();
@@ -285,10 +285,7 @@ impl Issuer {
                 ready.signed
             } else {
                 // The stored person data is authoritative (corrections are explicit).
-                ctx.sign(
-                    &sign::person_input(&person, &input.person.national_id),
-                    &best,
-                )?
+                ctx.sign(&sign::person_input(&person), &best)?
             };
             dose.response_uvci = Some(signed.uvci.clone());
             Some(signed)
@@ -307,13 +304,9 @@ impl Issuer {
                 current.last().cloned().ok_or(Error::NotFound)?
             }
         };
-        Ok(Some(IssueOutcome {
-            record_id: dose.id,
-            retrieval_code: first_issue
-                .then(|| self.ident.retrieval_code(&person.id, person.rc_version)),
-            certificate: CertView::from(&cert),
-            replayed: false,
-        }))
+        let mut out = IssueOutcome::recorded(&dose.id, &cert, false);
+        out.created_person = created.then(|| person.id.clone());
+        Ok(Some(out))
     }
 }
 

@@ -68,17 +68,69 @@ impl From<&CertRow> for CertView {
     }
 }
 
-/// Result of issuing (and of a retry).
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionState {
+    /// Recorded, and the person's certificate is the one in the answer.
+    Issued,
+    /// Recorded; the person holds a better certificate already (a late lower dose), which the
+    /// answer does not show.
+    Recorded,
+    /// Not recorded yet: held for the ministry's review (`review_id`); no certificate.
+    Held,
+}
+
+/// Result of a submission (and of a retry). New and known people get the same shape; no
+/// retrieval code and nobody else's data is ever in it (spec/issuer.md §Identity).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct IssueOutcome {
-    /// Our record id of the dose.
-    pub record_id: String,
-    /// The holder's retrieval code (only on the submission that created the person).
+    /// What became of it.
+    pub state: SubmissionState,
+    /// Our record id of the dose (issued, recorded).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retrieval_code: Option<String>,
-    /// The certificate the person holds after this dose.
-    pub certificate: CertView,
+    pub record_id: Option<String>,
+    /// The review case (held).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_id: Option<String>,
+    /// The certificate issued for this dose (issued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertView>,
     /// True when this answers a retry (nothing new was written).
     #[serde(skip)]
     pub replayed: bool,
+    /// The person this submission created (never sent: the importer's `--codes` file).
+    #[serde(skip)]
+    pub created_person: Option<String>,
+}
+
+impl IssueOutcome {
+    /// A dose recorded with its certificate (`Issued`) or under a better one (`Recorded`).
+    pub fn recorded(record_id: &str, cert: &CertRow, replayed: bool) -> IssueOutcome {
+        let issued = cert.dose_id == record_id;
+        IssueOutcome {
+            state: if issued {
+                SubmissionState::Issued
+            } else {
+                SubmissionState::Recorded
+            },
+            record_id: Some(record_id.to_string()),
+            review_id: None,
+            certificate: issued.then(|| CertView::from(cert)),
+            replayed,
+            created_person: None,
+        }
+    }
+
+    /// A submission held for review.
+    pub fn held(review_id: &str, replayed: bool) -> IssueOutcome {
+        IssueOutcome {
+            state: SubmissionState::Held,
+            record_id: None,
+            review_id: Some(review_id.to_string()),
+            certificate: None,
+            replayed,
+            created_person: None,
+        }
+    }
 }

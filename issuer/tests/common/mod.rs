@@ -260,6 +260,21 @@ impl Harness {
         (s, v)
     }
 
+    /// A new retrieval code for the person behind `record_id` (as a site asks for its
+    /// printed handout).
+    pub async fn retrieval_code(&self, token: &str, record_id: &Value) -> String {
+        let (s, v) = self
+            .call(
+                "POST",
+                "/v1/persons/retrieval-code",
+                Some(token),
+                Some(json!({ "record_id": record_id })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["retrieval_code"].as_str().unwrap().to_string()
+    }
+
     /// Fetch the published trust list and revocation list over the router and verify `hc1`
     /// with the verifier crate.
     pub async fn verify(&self, hc1: &str) -> Verdict {
