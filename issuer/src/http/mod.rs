@@ -104,9 +104,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Parse a JSON body: syntax errors and non-objects are `400 MALFORMED_JSON`.
+/// Parse a JSON body: syntax errors, an object holding one key twice (at any depth,
+/// [`crate::strict_json`]) and non-objects are `400 MALFORMED_JSON`.
 pub fn json_body(body: &Bytes) -> Result<serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| Error::MalformedJson)?;
+    let v = crate::strict_json::parse(body)?;
     if !v.is_object() {
         return Err(Error::MalformedJson);
     }
