@@ -21,6 +21,7 @@ pub mod persons;
 pub mod revocations;
 pub mod rows;
 pub mod rule_sets;
+pub mod stats;
 pub mod tokens;
 
 pub use attempt_guards::AttemptGuards;
@@ -32,6 +33,7 @@ pub use facilities::Facilities;
 pub use persons::Persons;
 pub use revocations::{RevocationHead, Revocations};
 pub use rule_sets::RuleSets;
+pub use stats::Stats;
 pub use tokens::Tokens;
 
 use crate::error::{Error, Result};

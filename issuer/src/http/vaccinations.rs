@@ -2,7 +2,7 @@
 //! `PUT /v1/vaccinations/{record_id}/person` (correct the person).
 
 use super::auth::require;
-use super::{json_body, AppState, Metrics};
+use super::{json_body, AppState};
 use crate::error::{Error, Result};
 use crate::input;
 use crate::service::{CertView, IssueOutcome};
@@ -19,14 +19,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/vaccinations", post(submit))
         .route("/v1/vaccinations/{record_id}", put(correct_dose))
         .route("/v1/vaccinations/{record_id}/person", put(correct_person))
-}
-
-fn count<T>(s: &AppState, r: &Result<T>) {
-    match r {
-        Err(e) if e.status().is_server_error() => Metrics::inc(&s.metrics.errors),
-        Err(_) => Metrics::inc(&s.metrics.rejected),
-        Ok(_) => {}
-    }
 }
 
 async fn submit(
@@ -46,14 +38,11 @@ async fn submit(
         s.issuer.issue_dose(&input, &caller.actor(), s.now()).await
     }
     .await;
-    count(&s, &r);
     let out = r?;
     // A retry gets the same status and body as the first answer.
-    Metrics::inc(if out.replayed {
-        &s.metrics.replayed
-    } else {
-        &s.metrics.issued
-    });
+    if out.replayed {
+        s.metrics.count_replay();
+    }
     Ok((StatusCode::OK, Json(out)))
 }
 
@@ -76,7 +65,6 @@ async fn correct_dose(
             .await
     }
     .await;
-    count(&s, &r);
     Ok(Json(r?))
 }
 
@@ -99,7 +87,6 @@ async fn correct_person(
             .await
     }
     .await;
-    count(&s, &r);
     let certs: Vec<CertView> = r?;
     Ok(Json(serde_json::json!({ "certificates": certs })))
 }

@@ -13,6 +13,7 @@
 //! | [`admin`] | tokens, facilities, key rotation, audit verification |
 //! | [`publish`] | trust list, revocation list, rule sets, anchor, export |
 //! | [`sign`] | certificate signing (pure CPU) and UVCI generation |
+//! | [`stats`] | data counts and list expiries for `/metrics` |
 
 pub mod admin;
 pub mod batch;
@@ -24,6 +25,7 @@ pub mod publish;
 pub mod revoke;
 pub mod sign;
 pub mod single;
+pub mod stats;
 pub mod views;
 
 use crate::db::Db;
