@@ -80,6 +80,8 @@ fn error_kind(e: &sqlx::Error) -> &'static str {
         sqlx::Error::ColumnDecode { .. } => "column decode",
         sqlx::Error::Decode(_) => "decode",
         sqlx::Error::WorkerCrashed => "worker crashed",
+        sqlx::Error::InvalidSavePointStatement => "begin inside a transaction",
+        sqlx::Error::BeginFailed => "begin failed",
         _ => "other",
     }
 }
