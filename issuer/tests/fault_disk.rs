@@ -214,7 +214,9 @@ fn full_disk(restart_to_recover: bool) {
         .unwrap_or_else(|e| panic!("{}: no answer: {e}", job.record))
     };
     // Space is back: each refused submission, retried, goes through within a bound; then new
-    // ones too.
+    // ones too. Measured on the shared 2-core machine: with the pool's `after_release` check
+    // the whole test takes about 0.8 s (15 runs); without it recovery took 12 to 17 s when it
+    // came at all, hence a bound well below that.
     let t = Instant::now();
     let again: Vec<usize> = refused.iter().copied().chain(next..next + 10).collect();
     for i in again {
@@ -226,7 +228,7 @@ fn full_disk(restart_to_recover: bool) {
                 break;
             }
             assert!(
-                t.elapsed() < Duration::from_secs(20),
+                t.elapsed() < Duration::from_secs(5),
                 "{} still refused {:?} after space returned: {} {}; errors logged: {}",
                 job.record,
                 t.elapsed(),
