@@ -25,6 +25,7 @@ both!(two_replicas_report_the_same_exact_data_counts);
 both!(latency_is_labelled_by_route_template_never_by_the_raw_path);
 both!(holder_refusals_and_delayed_guards_are_counted);
 both!(list_expiry_gauges_equal_the_published_lists);
+both!(a_scrape_without_the_database_says_so_and_still_answers);
 
 /// `GET /metrics` through `state`'s router.
 async fn scrape(state: &AppState) -> String {
@@ -319,5 +320,20 @@ mod scenarios {
         assert!(expiry(&tl) > common::T0 && expiry(&rl) > common::T0);
         // A set never published has no gauge (a scrape signs nothing).
         assert!(!text.contains(r#"name="vn-travel""#), "{text}");
+    }
+
+    pub async fn a_scrape_without_the_database_says_so_and_still_answers(h: &Harness) {
+        let text = scrape(&h.state).await;
+        assert_eq!(value(&text, "vaxcert_metrics_database_up"), 1.0);
+        h.issuer.db().close().await;
+        let text = scrape(&h.state).await;
+        assert_eq!(value(&text, "vaxcert_metrics_database_up"), 0.0);
+        assert!(data_lines(&text).is_empty(), "{text}");
+        assert!(!text.contains("expiry_timestamp"), "{text}");
+        // This replica's traffic figures are still there.
+        assert!(
+            text.contains("vaxcert_http_request_duration_seconds_count{"),
+            "{text}"
+        );
     }
 }
