@@ -289,7 +289,7 @@ impl Session<'_> {
             let v = match l {
                 Ok(t) if t.len() > MAX_LINE => Err(Error::MalformedJson),
                 Ok(t) if t.trim().is_empty() => continue,
-                Ok(t) => serde_json::from_str::<Value>(&t).map_err(|_| Error::MalformedJson),
+                Ok(t) => crate::strict_json::parse(t.as_bytes()),
                 Err(_) => Err(Error::MalformedJson),
             };
             self.summary.rows += 1;
@@ -299,7 +299,7 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// Read CSV with a header of [`CSV_COLUMNS`] names.
+    /// Read CSV with a header of [`CSV_COLUMNS`] names, each at most once.
     async fn csv(&mut self, reader: impl BufRead) -> Result<()> {
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let headers: Vec<String> = rdr
@@ -310,6 +310,17 @@ impl Session<'_> {
             .collect();
         if let Some(bad) = headers.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
             return Err(Error::Config(format!("unknown csv column {bad:?}")));
+        }
+        // A column named twice is the CSV form of a duplicate JSON key: refused, not "last wins".
+        if let Some((i, twice)) = headers
+            .iter()
+            .enumerate()
+            .find(|(i, h)| headers[..*i].contains(h))
+        {
+            return Err(Error::Config(format!(
+                "csv column {twice:?} appears twice (column {})",
+                i + 1
+            )));
         }
         let mut rec = csv::StringRecord::new();
         let mut n = 1u64;

@@ -7,6 +7,7 @@
 //! - [`web`]: server-rendered pages (askama templates);
 //! - [`cli`]: the `vaxcert-issuer` binary, one module per subcommand;
 //! - [`input`]: submission parsing and validation; [`import`]: the bulk loader;
+//!   [`strict_json`]: JSON from outside, refusing duplicate keys;
 //! - [`service`]: the use cases ([`Issuer`]), one module each, every write one transaction
 //!   with its audit entry;
 //! - [`domain`]: states and rules as types; [`audit`]: the hash chain; [`tokens`]: API tokens;
@@ -34,6 +35,7 @@ pub mod keys;
 pub mod private_fs;
 pub mod server;
 pub mod service;
+pub mod strict_json;
 pub mod tokens;
 pub mod valuesets;
 pub mod web;

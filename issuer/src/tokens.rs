@@ -151,13 +151,15 @@ pub async fn mint<C: Store>(
     })
 }
 
-/// Check a bearer token: signature, expiry, registered, not revoked, facility not revoked.
+/// Check a bearer token: header (no `crit`, no duplicate keys), signature, expiry,
+/// registered, not revoked, facility not revoked.
 pub async fn authenticate<C: Store>(
     conn: &mut C,
     secret: &[u8],
     token: &str,
     now: i64,
 ) -> Result<Caller> {
+    check_header(token)?;
     let mut v = Validation::new(Algorithm::HS256);
     v.leeway = 0;
     v.validate_exp = false; // checked below against our clock
@@ -192,6 +194,24 @@ pub async fn authenticate<C: Store>(
         role: c.role,
         facility: c.fac,
     })
+}
+
+/// The JOSE header of `token`, read before the signature is checked: it must be a JSON
+/// object without duplicate keys ([`crate::strict_json`]) and without `crit`. RFC 7515
+/// §4.1.11: a recipient must refuse a token whose `crit` names extensions it does not
+/// understand, and this service understands none (jsonwebtoken reads `crit` but ignores it).
+/// Any failure is `UNAUTHORIZED`, as for every other bad token.
+fn check_header(token: &str) -> Result<()> {
+    use base64::Engine;
+    let segment = token.split('.').next().unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| Error::Unauthenticated)?;
+    let header = crate::strict_json::parse(&bytes).map_err(|_| Error::Unauthenticated)?;
+    match header.as_object() {
+        Some(fields) if !fields.contains_key("crit") => Ok(()),
+        _ => Err(Error::Unauthenticated),
+    }
 }
 
 #[cfg(test)]

@@ -74,12 +74,15 @@ fn serve_on_port_zero_answers_real_http_and_shuts_down_on_sigterm() {
         "development keys generated"
     );
 
+    // Its stderr goes to a file: not a terminal, so JSON lines.
+    let log = dir.path().join("serve.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_vaxcert-issuer"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&data)
         .env_remove("VAXCERT_DATABASE_URL")
+        .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -97,19 +100,35 @@ fn serve_on_port_zero_answers_real_http_and_shuts_down_on_sigterm() {
     assert_eq!((s, body.as_str()), (200, "ok\n"));
     let (s, _) = http(&addr, "GET", "/readyz", None, "");
     assert_eq!(s, 200);
-    let submission = r#"{"facility_id":"HN-001","facility_record_id":"x1","person":{"national_id":"1","family_name":"Lê","date_of_birth":"1980"},"vaccine_type":"J07BX03","product":"EU/1/20/1525","manufacturer":"ORG-100001417","dose_number":1,"series_total":1,"date":"2021-07-01"}"#;
+    let submission = r#"{"facility_id":"HN-001","facility_record_id":"x1","person":{"national_id":"079123456789","family_name":"Lê","date_of_birth":"1980"},"vaccine_type":"J07BX03","product":"EU/1/20/1525","manufacturer":"ORG-100001417","dose_number":1,"series_total":1,"date":"2021-07-01"}"#;
     let (s, body) = http(&addr, "POST", "/v1/vaccinations", Some(&token), submission);
     assert_eq!(s, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["certificate"]["status"], "complete");
     let (s, _) = http(&addr, "POST", "/v1/vaccinations", None, submission);
     assert_eq!(s, 401);
+    let uvci = v["certificate"]["uvci"].as_str().unwrap().to_string();
+    let encoded = uvci
+        .replace('/', "%2F")
+        .replace(':', "%3A")
+        .replace('#', "%23");
+    let (s, _) = http(
+        &addr,
+        "GET",
+        &format!("/v1/certificates/{encoded}?national_id=079123456789"),
+        None,
+        "",
+    );
+    assert_eq!(s, 401);
     let (s, metrics) = http(&addr, "GET", "/metrics", None, "");
     assert_eq!(s, 200);
     assert!(
-        metrics.contains("vaxcert_certificates_issued_total 1"),
+        metrics.contains(r#"vaxcert_certificates_issued_total{how="single"} 1"#),
         "{metrics}"
     );
+    for secret in [uvci.as_str(), encoded.as_str(), "079123456789"] {
+        assert!(!metrics.contains(secret), "{secret} in /metrics");
+    }
 
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -121,6 +140,8 @@ fn serve_on_port_zero_answers_real_http_and_shuts_down_on_sigterm() {
         status.success(),
         "graceful shutdown exits 0, got {status:?}"
     );
+
+    access_log_is_json_with_route_templates_and_no_personal_data(&log, &uvci, &encoded);
 
     let export = dir.path().join("export");
     let out = cli(&data, &["keys", "export", export.to_str().unwrap()]);
@@ -135,4 +156,48 @@ fn serve_on_port_zero_answers_real_http_and_shuts_down_on_sigterm() {
     }
     let audit = cli(&data, &["audit", "verify"]);
     assert!(audit.contains("intact"), "{audit}");
+}
+
+/// The server's stderr: JSON lines, the start-up line, one access line per request naming the
+/// route template, and nowhere the UVCI, its encoding or the national id.
+fn access_log_is_json_with_route_templates_and_no_personal_data(
+    log: &Path,
+    uvci: &str,
+    encoded: &str,
+) {
+    let text = std::fs::read_to_string(log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(!text.contains('\u{1b}'), "ANSI codes in a log file");
+    let started = lines.iter().find(|l| l["fields"]["message"] == "starting");
+    let started = started.unwrap_or_else(|| panic!("no start-up line: {text}"));
+    assert_eq!(started["fields"]["database"], "sqlite");
+    let access: Vec<(String, String, u64)> = lines
+        .iter()
+        .filter(|l| l["target"] == "vaxcert::access")
+        .map(|l| {
+            let f = &l["fields"];
+            assert!(f["duration_ms"].as_f64().is_some(), "{l}");
+            (
+                f["method"].as_str().unwrap().to_string(),
+                f["route"].as_str().unwrap().to_string(),
+                f["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for want in [
+        ("GET", "/healthz", 200),
+        ("POST", "/v1/vaccinations", 200),
+        ("POST", "/v1/vaccinations", 401),
+        ("GET", "/v1/certificates/{uvci}", 401),
+        ("GET", "/metrics", 200),
+    ] {
+        let want = (want.0.to_string(), want.1.to_string(), want.2);
+        assert!(access.contains(&want), "no access line {want:?}: {text}");
+    }
+    for secret in [uvci, encoded, "079123456789", "national_id"] {
+        assert!(!text.contains(secret), "{secret} in the log: {text}");
+    }
 }

@@ -24,6 +24,7 @@ pub mod review_cases;
 pub mod revocations;
 pub mod rows;
 pub mod rule_sets;
+pub mod stats;
 pub mod tokens;
 
 pub use attempt_guards::AttemptGuards;
@@ -38,6 +39,7 @@ pub use population::Population;
 pub use review_cases::ReviewCases;
 pub use revocations::{RevocationHead, Revocations};
 pub use rule_sets::RuleSets;
+pub use stats::Stats;
 pub use tokens::Tokens;
 
 use crate::error::{Error, Result};
@@ -97,6 +99,7 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(SQLITE_CONNECTIONS)
                 .acquire_timeout(Duration::from_secs(60))
+                .after_release(|conn, _| Box::pin(sqlite_reusable(conn)))
                 .connect_with(opts)
                 .await?;
             Db::Sqlite(pool)
@@ -138,6 +141,28 @@ impl Db {
     pub async fn close(&self) {
         with_db!(self, |p| p.close().await)
     }
+}
+
+/// Whether a SQLite connection coming back to the pool may serve again: not when sqlx still
+/// counts it inside a transaction. After `SQLITE_FULL` (a full disk) or an I/O error SQLite may
+/// roll a transaction back by itself; the `ROLLBACK` sqlx then sends on the dropped
+/// transaction fails ("no transaction is active"), its transaction depth stays at 1, and every
+/// later `BEGIN IMMEDIATE` on that connection is refused (`InvalidSavePointStatement`) — so
+/// writes kept failing after space returned until a restart (`issuer/tests/fault_disk.rs`).
+/// Such a connection is closed instead and the pool opens a fresh one. The ping first lets the
+/// connection's worker finish the rollback queued by the dropped transaction.
+async fn sqlite_reusable(
+    conn: &mut sqlx::SqliteConnection,
+) -> std::result::Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    conn.ping().await?;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!(
+            "closing a SQLite connection left inside a transaction (after a failed rollback)"
+        );
+    }
+    Ok(clean)
 }
 
 /// The file of a `sqlite:` URL (`sqlite://PATH`, `sqlite:PATH`, options after `?` dropped);

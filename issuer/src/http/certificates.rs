@@ -5,7 +5,7 @@
 
 use super::auth::{require, MaybeCaller};
 use super::client::ClientNetwork;
-use super::{json_body, AppState, Metrics};
+use super::{json_body, AppState};
 use crate::db::rows::CertRow;
 use crate::domain::RevokeReason;
 use crate::error::{Error, Result};
@@ -127,6 +127,5 @@ async fn revoke(
         .issuer
         .revoke(&uvci, reason, &caller.actor(), s.now())
         .await?;
-    Metrics::inc(&s.metrics.revoked);
     Ok(Json(out))
 }

@@ -80,6 +80,8 @@ fn error_kind(e: &sqlx::Error) -> &'static str {
         sqlx::Error::ColumnDecode { .. } => "column decode",
         sqlx::Error::Decode(_) => "decode",
         sqlx::Error::WorkerCrashed => "worker crashed",
+        sqlx::Error::InvalidSavePointStatement => "begin inside a transaction",
+        sqlx::Error::BeginFailed => "begin failed",
         _ => "other",
     }
 }
@@ -99,6 +101,12 @@ impl IntoResponse for Error {
             json!({"code": self.code(), "message": self.to_string()})
         };
         let mut res = (status, Json(body)).into_response();
+        let code = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            "INTERNAL"
+        } else {
+            self.code()
+        };
+        res.extensions_mut().insert(super::access::ErrorCode(code));
         if let Error::RetrievalLocked { retry_after } | Error::RateLimited { retry_after } = self {
             if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {
                 res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);

@@ -1,5 +1,5 @@
-//! `/healthz` (process alive), `/readyz` (database reachable, a signing key available),
-//! `/metrics` (Prometheus text).
+//! `/healthz` (process alive), `/readyz` (database reachable, a signing key available).
+//! `/metrics` is [`super::metrics`].
 
 use super::AppState;
 use crate::error::{Error, Result};
@@ -10,14 +10,12 @@ pub const READY_WITHIN: Duration = Duration::from_secs(2);
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use std::sync::atomic::Ordering;
 
 /// Routes.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
 }
 
 async fn healthz() -> &'static str {
@@ -31,67 +29,4 @@ async fn readyz(State(s): State<AppState>) -> Result<&'static str> {
         .await
         .map_err(|_| Error::Unavailable("the database did not answer in time"))??;
     Ok("ready\n")
-}
-
-async fn metrics(
-    State(s): State<AppState>,
-) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    let m = &s.metrics;
-    let mut out = String::new();
-    for (name, help, v) in [
-        (
-            "vaxcert_certificates_issued_total",
-            "certificates issued",
-            &m.issued,
-        ),
-        (
-            "vaxcert_submissions_replayed_total",
-            "idempotent retries answered",
-            &m.replayed,
-        ),
-        (
-            "vaxcert_submissions_rejected_total",
-            "submissions rejected (4xx)",
-            &m.rejected,
-        ),
-        (
-            "vaxcert_certificates_revoked_total",
-            "revocation calls",
-            &m.revoked,
-        ),
-        (
-            "vaxcert_internal_errors_total",
-            "internal errors",
-            &m.errors,
-        ),
-    ] {
-        out.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
-            v.load(Ordering::Relaxed)
-        ));
-    }
-    let g = s.issuer.group_commit_stats();
-    for (name, help, v) in [
-        (
-            "vaxcert_group_commits_total",
-            "transactions committed by the single-issuance group commit",
-            g.groups,
-        ),
-        (
-            "vaxcert_group_commit_issuances_total",
-            "single issuances written through group commits",
-            g.jobs,
-        ),
-    ] {
-        out.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}\n"
-        ));
-    }
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        out,
-    )
 }

@@ -1,6 +1,7 @@
 //! The HTTP API (spec/openapi.yaml). One module per resource, each with `router()`; errors
 //! map to status + stable code in [`error`].
 
+pub mod access;
 pub mod auth;
 pub mod certificates;
 pub mod client;
@@ -8,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod holder;
 pub mod keys;
+pub mod metrics;
 pub mod persons;
 pub mod reviews;
 pub mod rules;
@@ -21,33 +23,11 @@ use crate::error::{Error, Result};
 use crate::service::Issuer;
 use axum::body::Bytes;
 use axum::Router;
-use std::sync::atomic::{AtomicU64, Ordering};
+pub use metrics::Metrics;
 use std::sync::Arc;
 
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 64 * 1024;
-
-/// Counters exported at `/metrics`.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    /// Certificates issued over HTTP.
-    pub issued: AtomicU64,
-    /// Retries answered idempotently.
-    pub replayed: AtomicU64,
-    /// Submissions refused (4xx).
-    pub rejected: AtomicU64,
-    /// Revocation calls.
-    pub revoked: AtomicU64,
-    /// Internal errors (5xx).
-    pub errors: AtomicU64,
-}
-
-impl Metrics {
-    /// Increment a counter.
-    pub fn inc(c: &AtomicU64) {
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-}
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -56,7 +36,7 @@ pub struct AppState {
     pub issuer: Arc<Issuer>,
     /// The clock (injected so tests can move time).
     pub clock: Arc<dyn Clock>,
-    /// Counters.
+    /// This replica's traffic figures (`/metrics`).
     pub metrics: Arc<Metrics>,
     /// Timeouts, trusted proxies, per-client budgets.
     pub limits: HttpLimits,
@@ -84,12 +64,14 @@ impl AppState {
     }
 }
 
-/// The whole service: the API, the pages, and around them the request timeout and the
-/// [`surface`] layer (typed errors, security headers).
+/// The whole service: the API, the pages, and around them the request timeout, the
+/// [`surface`] layer (typed errors, security headers) and, outermost, the [`access`] layer
+/// (access log line, latency by route template).
 pub fn router(state: AppState) -> Router {
     let timeout = state.limits.request_timeout;
     Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .merge(vaccinations::router())
         .merge(certificates::router())
         .merge(holder::router())
@@ -105,12 +87,17 @@ pub fn router(state: AppState) -> Router {
             timeout,
         ))
         .layer(axum::middleware::from_fn(surface::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::layer,
+        ))
         .with_state(state)
 }
 
-/// Parse a JSON body: syntax errors and non-objects are `400 MALFORMED_JSON`.
+/// Parse a JSON body: syntax errors, an object holding one key twice (at any depth,
+/// [`crate::strict_json`]) and non-objects are `400 MALFORMED_JSON`.
 pub fn json_body(body: &Bytes) -> Result<serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| Error::MalformedJson)?;
+    let v = crate::strict_json::parse(body)?;
     if !v.is_object() {
         return Err(Error::MalformedJson);
     }

@@ -70,6 +70,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
         let (code, message) = framework_error(status);
         let body = Json(json!({"code": code, "message": message}));
         res = replace_body(res, (status, body).into_response());
+        res.extensions_mut().insert(super::access::ErrorCode(code));
     }
     decorate(&mut res);
     res

@@ -6,7 +6,7 @@
 //! (ministry).
 
 use super::auth::require;
-use super::{json_body, AppState, Metrics};
+use super::{json_body, AppState};
 use crate::domain::MendReason;
 use crate::error::{Error, Result};
 use crate::input;
@@ -33,14 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/vaccinations/{record_id}/move", post(move_dose))
 }
 
-fn count<T>(s: &AppState, r: &Result<T>) {
-    match r {
-        Err(e) if e.status().is_server_error() => Metrics::inc(&s.metrics.errors),
-        Err(_) => Metrics::inc(&s.metrics.rejected),
-        Ok(_) => {}
-    }
-}
-
 async fn submit(
     State(s): State<AppState>,
     caller: Caller,
@@ -58,14 +50,11 @@ async fn submit(
         s.issuer.issue_dose(&input, &caller.actor(), s.now()).await
     }
     .await;
-    count(&s, &r);
     let out = r?;
     // A retry gets the same status and body as the first answer.
-    Metrics::inc(if out.replayed {
-        &s.metrics.replayed
-    } else {
-        &s.metrics.issued
-    });
+    if out.replayed {
+        s.metrics.count_replay();
+    }
     let status = match out.state {
         SubmissionState::Held => StatusCode::ACCEPTED,
         SubmissionState::Issued | SubmissionState::Recorded => StatusCode::OK,
@@ -166,7 +155,6 @@ async fn correct_dose(
             .await
     }
     .await;
-    count(&s, &r);
     Ok(Json(r?))
 }
 
@@ -187,7 +175,6 @@ async fn correct_person(
             .await
     }
     .await;
-    count(&s, &r);
     let certs: Vec<CertView> = r?;
     Ok(Json(serde_json::json!({ "certificates": certs })))
 }

@@ -19,6 +19,7 @@
 //! | [`admin`] | tokens, facilities, key rotation, audit verification |
 //! | [`publish`] | trust list, revocation list, rule sets, anchor, export |
 //! | [`sign`] | certificate signing (pure CPU) and UVCI generation |
+//! | [`stats`] | data counts and list expiries for `/metrics` |
 
 pub mod admin;
 pub mod batch;
@@ -36,6 +37,7 @@ pub mod review;
 pub mod revoke;
 pub mod sign;
 pub mod single;
+pub mod stats;
 pub mod views;
 
 use crate::db::Db;
