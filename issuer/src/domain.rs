@@ -141,6 +141,18 @@ text_enum! {
         RevokeToken = "revoke_token",
         /// A rule set was signed and published.
         RuleSetSign = "rule_set_sign",
+        /// A trust or revocation list was published under a new sequence, or re-signed.
+        ListPublish = "list_publish",
+    }
+}
+
+text_enum! {
+    /// Which signed list a publication is (`publications.kind`).
+    ListKind {
+        /// The trust list (`GET /v1/trust-list`).
+        TrustList = "trust-list",
+        /// The full revocation list (`GET /v1/revocations`).
+        Revocations = "revocations",
     }
 }
 

@@ -93,7 +93,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Keys { action } => keys::run(&issuer, action, now).await?,
         Command::Import(args) => import::run(&issuer, args, now).await?,
         Command::Rules { action } => rules::run(&issuer, action, now).await?,
-        Command::Audit { action } => audit::run(&issuer, &action).await?,
+        Command::Audit { action } => audit::run(&issuer, &action, now).await?,
     };
     issuer.close().await;
     Ok(code)

@@ -12,24 +12,28 @@
 //! (`20261202120000_name.sql`) so that parallel work never collides on a number.
 
 pub mod attempt_guards;
+pub mod audit_checkpoints;
 pub mod audit_log;
 pub mod certificates;
 pub mod doses;
 pub mod dscs;
 pub mod facilities;
 pub mod persons;
+pub mod publications;
 pub mod revocations;
 pub mod rows;
 pub mod rule_sets;
 pub mod tokens;
 
 pub use attempt_guards::AttemptGuards;
+pub use audit_checkpoints::AuditCheckpoints;
 pub use audit_log::AuditLog;
 pub use certificates::Certificates;
 pub use doses::Doses;
 pub use dscs::Dscs;
 pub use facilities::Facilities;
 pub use persons::Persons;
+pub use publications::Publications;
 pub use revocations::{RevocationHead, Revocations};
 pub use rule_sets::RuleSets;
 pub use tokens::Tokens;
@@ -215,12 +219,14 @@ impl AppendLock for sqlx::PgConnection {
 pub trait Store:
     AppendLock
     + AttemptGuards
+    + AuditCheckpoints
     + AuditLog
     + Certificates
     + Doses
     + Dscs
     + Facilities
     + Persons
+    + Publications
     + RevocationHead
     + Revocations
     + RuleSets
@@ -231,12 +237,14 @@ pub trait Store:
 impl<T> Store for T where
     T: AppendLock
         + AttemptGuards
+        + AuditCheckpoints
         + AuditLog
         + Certificates
         + Doses
         + Dscs
         + Facilities
         + Persons
+        + Publications
         + RevocationHead
         + Revocations
         + RuleSets
@@ -248,7 +256,8 @@ impl<T> Store for T where
 /// (`use crate::db::prelude::*`).
 pub mod prelude {
     pub use super::{
-        AppendLock, AttemptGuards, AuditLog, BeginWrite, Certificates, Doses, Dscs, Facilities,
-        Persons, RevocationHead, Revocations, RuleSets, Store, Tokens,
+        AppendLock, AttemptGuards, AuditCheckpoints, AuditLog, BeginWrite, Certificates, Doses,
+        Dscs, Facilities, Persons, Publications, RevocationHead, Revocations, RuleSets, Store,
+        Tokens,
     };
 }

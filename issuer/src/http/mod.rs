@@ -1,6 +1,7 @@
 //! The HTTP API (spec/openapi.yaml). One module per resource, each with `router()`; errors
 //! map to status + stable code in [`error`].
 
+pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod client;
@@ -80,6 +81,11 @@ impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
+
+    /// Now, unix milliseconds (list sequences).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
 }
 
 /// The whole service: the API, the pages, and around them the request timeout and the
@@ -88,6 +94,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.limits.request_timeout;
     Router::new()
         .merge(health::router())
+        .merge(audit::router())
         .merge(vaccinations::router())
         .merge(certificates::router())
         .merge(holder::router())

@@ -11,7 +11,9 @@
 //! | [`revoke`] | revoke a certificate; revoke everything of a compromised DSC |
 //! | [`holder`] | certificate reads and holder retrieval |
 //! | [`admin`] | tokens, facilities, key rotation, audit verification |
-//! | [`publish`] | trust list, revocation list, rule sets, anchor, export |
+//! | [`lists`] | trust list and revocation list publications (stored, sequenced) |
+//! | [`checkpoint`] | signed audit-log checkpoints |
+//! | [`publish`] | gateway JSON, rule sets, anchor, export |
 //! | [`sign`] | certificate signing (pure CPU) and UVCI generation |
 
 pub mod admin;
@@ -19,7 +21,9 @@ pub mod batch;
 pub mod context;
 pub mod correct;
 pub mod guard;
+pub mod checkpoint;
 pub mod holder;
+pub mod lists;
 pub mod publish;
 pub mod revoke;
 pub mod sign;
