@@ -148,7 +148,7 @@ mod scenarios {
         let r0 = revocations(h, &get(h, "/v1/revocations").await).await;
 
         // A new DSC: the trust list changes, the revocation list does not.
-        let old_kid = h.issuer.list_keys().await.unwrap()[0].kid.clone();
+        let old_kid = h.issuer.list_keys().await.unwrap()[0].kid.clone(); // the only one
         h.issuer
             .rotate_key(Algorithm::Es256, "test", now(h))
             .await
@@ -191,7 +191,16 @@ mod scenarios {
                 .await
                 .unwrap();
         }
-        let compromised = h.issuer.list_keys().await.unwrap()[0].kid.clone();
+        // A retired DSC (compromising the current one would also rotate to a new one).
+        let compromised = h
+            .issuer
+            .list_keys()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.state == issuer::domain::DscState::Retired)
+            .unwrap()
+            .kid;
         let a = get(h, "/v1/trust-list").await;
         // The clock does not move: list B is published within the same second as list A.
         h.issuer
