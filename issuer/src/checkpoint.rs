@@ -13,7 +13,7 @@ use crate::db::rows::AuditRow;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use trust_list::envelope::{self, Bytes};
-use trust_list::{Dsc, ListKind, Limits};
+use trust_list::{Dsc, Limits, ListKind};
 use wallet_format::Signer;
 
 /// Content type in the protected header of every checkpoint.
@@ -62,7 +62,9 @@ pub enum CheckpointError {
     },
     /// The entry at the checkpoint's sequence has another hash: the log up to it was changed
     /// (and its hashes recomputed).
-    #[error("the audit log up to entry {sequence} differs from the checkpoint: entries were rewritten")]
+    #[error(
+        "the audit log up to entry {sequence} differs from the checkpoint: entries were rewritten"
+    )]
     Rewritten {
         /// The checkpoint's sequence.
         sequence: i64,
@@ -116,11 +118,9 @@ impl Checkpoint {
             .map_err(|_| {
                 CheckpointError::Invalid("not signed by the list signer of this issuer's anchor")
             })?;
-        let wire: Wire = ciborium::de::from_reader_with_recursion_limit(
-            opened.payload(),
-            limits.max_cbor_depth,
-        )
-        .map_err(|_| CheckpointError::Invalid("the payload is not a checkpoint"))?;
+        let wire: Wire =
+            ciborium::de::from_reader_with_recursion_limit(opened.payload(), limits.max_cbor_depth)
+                .map_err(|_| CheckpointError::Invalid("the payload is not a checkpoint"))?;
         if wire.kind != KIND || wire.version != 1 || wire.head_hash.0.len() != 32 {
             return Err(CheckpointError::Invalid("the payload is not a checkpoint"));
         }

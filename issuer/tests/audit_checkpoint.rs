@@ -104,7 +104,11 @@ mod scenarios {
     pub async fn an_untouched_log_passes_its_checkpoints(h: &Harness) {
         entries(h, 5).await;
         let first = checkpoint(h).await;
-        assert_eq!(checkpoint(h).await, first, "the log did not move: the same checkpoint");
+        assert_eq!(
+            checkpoint(h).await,
+            first,
+            "the log did not move: the same checkpoint"
+        );
         entries(h, 3).await;
         let second = checkpoint(h).await;
         assert_ne!(second, first);
@@ -123,7 +127,11 @@ mod scenarios {
                 .await
                 .unwrap();
         });
-        assert_eq!(chain(h).await, Verdict::Intact { entries: 7 }, "the chain alone");
+        assert_eq!(
+            chain(h).await,
+            Verdict::Intact { entries: 7 },
+            "the chain alone"
+        );
         assert_eq!(check(h, &cp).await, Some("AUDIT_LOG_TRUNCATED"));
         // Re-growing the log to the checkpoint's length does not hide it either.
         entries(h, 3).await;
@@ -142,7 +150,11 @@ mod scenarios {
                 .unwrap();
         });
         recompute_chain(h).await;
-        assert_eq!(chain(h).await, Verdict::Intact { entries: 10 }, "the chain alone");
+        assert_eq!(
+            chain(h).await,
+            Verdict::Intact { entries: 10 },
+            "the chain alone"
+        );
         assert_eq!(check(h, &cp).await, Some("AUDIT_LOG_REWRITTEN"));
     }
 
@@ -174,7 +186,10 @@ mod scenarios {
         // Our own signed trust list is not a checkpoint; nor is garbage.
         let (_, list) = h.raw("GET", "/v1/trust-list", None, &[], vec![]).await;
         assert_eq!(check(h, &list).await, Some("AUDIT_CHECKPOINT_INVALID"));
-        assert_eq!(check(h, b"not cose").await, Some("AUDIT_CHECKPOINT_INVALID"));
+        assert_eq!(
+            check(h, b"not cose").await,
+            Some("AUDIT_CHECKPOINT_INVALID")
+        );
         // A flipped signature byte.
         let mut bad = genuine.clone();
         let last = bad.len() - 1;

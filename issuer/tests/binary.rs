@@ -174,7 +174,10 @@ fn audit_verify_with_a_kept_checkpoint_exits_nonzero_on_a_cut_log() {
         pool.close().await;
     });
     let plain = cli(&data, &["audit", "verify"]);
-    assert!(plain.contains("intact: 2 entries"), "the chain alone: {plain}");
+    assert!(
+        plain.contains("intact: 2 entries"),
+        "the chain alone: {plain}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_vaxcert-issuer"))
         .arg("--data-dir")
         .arg(&data)

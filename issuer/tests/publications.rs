@@ -39,7 +39,12 @@ async fn anchor(h: &Harness) -> Dsc {
 
 async fn get(h: &Harness, path: &str) -> Vec<u8> {
     let (s, body) = h.raw("GET", path, None, &[], vec![]).await;
-    assert_eq!(s, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "{path}: {}",
+        String::from_utf8_lossy(&body)
+    );
     body
 }
 
@@ -78,7 +83,14 @@ async fn issue(h: &Harness, t: &str, record: &str) -> (String, String) {
             "POST",
             "/v1/vaccinations",
             Some(t),
-            Some(dose("HN-001", record, &format!("9{record}"), 1, 2, "2021-06-01")),
+            Some(dose(
+                "HN-001",
+                record,
+                &format!("9{record}"),
+                1,
+                2,
+                "2021-06-01",
+            )),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -114,13 +126,15 @@ async fn publication_rows(h: &Harness, kind: &str) -> i64 {
 mod scenarios {
     use super::*;
 
-    pub async fn same_content_keeps_its_sequence_and_bytes_across_gets_and_replicas(
-        h: &Harness,
-    ) {
+    pub async fn same_content_keeps_its_sequence_and_bytes_across_gets_and_replicas(h: &Harness) {
         let t1 = get(h, "/v1/trust-list").await;
         let r1 = get(h, "/v1/revocations").await;
         h.clock.advance(3600);
-        assert_eq!(get(h, "/v1/trust-list").await, t1, "an hour later, same bytes");
+        assert_eq!(
+            get(h, "/v1/trust-list").await,
+            t1,
+            "an hour later, same bytes"
+        );
         assert_eq!(get(h, "/v1/revocations").await, r1);
         let replica = h.replica().await;
         let ms = now(h) * 1000;
@@ -133,7 +147,11 @@ mod scenarios {
         let (seq, issued_at, _, entries) = trust(h, &t1).await;
         assert_eq!(entries, 1);
         assert_eq!(issued_at, T0);
-        assert_eq!(seq, u64::try_from(T0 * 1000).unwrap(), "unix ms of the first publication");
+        assert_eq!(
+            seq,
+            u64::try_from(T0 * 1000).unwrap(),
+            "unix ms of the first publication"
+        );
         assert_eq!(publication_rows(h, "trust-list").await, 1);
         assert_eq!(publication_rows(h, "revocations").await, 1);
         replica.close().await;
@@ -157,7 +175,10 @@ mod scenarios {
         assert!(s1 > s0, "{s1} > {s0}");
         assert_eq!(n1, 2);
         let r = revocations(h, &get(h, "/v1/revocations").await).await;
-        assert_eq!(r.sequence, r0.sequence, "unchanged content, unchanged sequence");
+        assert_eq!(
+            r.sequence, r0.sequence,
+            "unchanged content, unchanged sequence"
+        );
 
         // A revocation: the revocation list changes, the trust list does not.
         revoke(h, &m, &uvci).await;
@@ -176,7 +197,10 @@ mod scenarios {
         assert!(s2 > s1, "{s2} > {s1}");
         assert_eq!(n2, 1, "the compromised DSC is gone");
         let r2 = revocations(h, &get(h, "/v1/revocations").await).await;
-        assert!(r2.sequence > r1.sequence, "the compromise revoked certificate b");
+        assert!(
+            r2.sequence > r1.sequence,
+            "the compromise revoked certificate b"
+        );
         let v = h.verify(&hc1_b).await;
         assert_eq!(v.outcome, verifier::Outcome::Invalid, "{:?}", v.reason);
         assert_eq!(publication_rows(h, "trust-list").await, 3);
@@ -212,7 +236,10 @@ mod scenarios {
         let (sb, ib, _, nb) = trust(h, &b).await;
         assert_eq!((na, nb), (4, 3));
         assert_eq!(ia, ib, "same second");
-        assert!(sb > sa, "list B ({sb}) must not share list A's sequence ({sa})");
+        assert!(
+            sb > sa,
+            "list B ({sb}) must not share list A's sequence ({sa})"
+        );
 
         // A verifier given B, then A (a replay), keeps B: the compromised key stays out.
         let anchor = anchor(h).await;
@@ -224,7 +251,11 @@ mod scenarios {
         let mut state = TrustState::default();
         verify_trust_list(&a, &anchor, &mut state, &opts(h)).unwrap();
         let v = verify_trust_list(&b, &anchor, &mut state, &opts(h)).unwrap();
-        assert!(v.list.entries.iter().all(|e| e.kid.to_base64() != compromised));
+        assert!(v
+            .list
+            .entries
+            .iter()
+            .all(|e| e.kid.to_base64() != compromised));
     }
 
     pub async fn the_same_content_is_re_signed_under_its_sequence_only_to_extend_expiry(
@@ -295,8 +326,7 @@ mod scenarios {
             .unwrap()
             .list;
         assert_eq!(updated, f2);
-        verify_revocation_update(&f2_bytes, Some(&updated), &anchor, &mut state, &opts(h))
-            .unwrap();
+        verify_revocation_update(&f2_bytes, Some(&updated), &anchor, &mut state, &opts(h)).unwrap();
 
         // Since the latest: fine; beyond it: refused; a sequence never published (an old
         // second-based one, or one lost in a restore): the full list.
@@ -337,7 +367,10 @@ mod scenarios {
             let p = t.await.unwrap();
             seen.push((p.sequence, p.signed));
         }
-        assert!(seen.windows(2).all(|w| w[0] == w[1]), "one list, one sequence");
+        assert!(
+            seen.windows(2).all(|w| w[0] == w[1]),
+            "one list, one sequence"
+        );
         assert_eq!(publication_rows(h, "trust-list").await, 2);
         replicas[1].close().await;
     }

@@ -30,9 +30,8 @@ pub(super) async fn run(issuer: &Issuer, action: &AuditCmd, now: i64) -> Result<
         AuditCmd::Checkpoint { out } => {
             let cp = issuer.audit_checkpoint(now).await?;
             if let Some(out) = out {
-                std::fs::write(out, &cp.signed).map_err(|e| {
-                    Error::Config(format!("cannot write {}: {e}", out.display()))
-                })?;
+                std::fs::write(out, &cp.signed)
+                    .map_err(|e| Error::Config(format!("cannot write {}: {e}", out.display())))?;
             }
             println!(
                 "audit checkpoint: entry {} hash {} signed at {}",

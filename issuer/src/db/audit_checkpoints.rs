@@ -10,7 +10,8 @@ pub trait AuditCheckpoints: Send {
     /// The checkpoint of the highest audit sequence.
     fn checkpoint_latest(&mut self) -> impl Future<Output = Result<Option<CheckpointRow>>> + Send;
     /// Store a checkpoint (a unique violation means one for this sequence exists).
-    fn checkpoint_insert(&mut self, row: &CheckpointRow) -> impl Future<Output = Result<()>> + Send;
+    fn checkpoint_insert(&mut self, row: &CheckpointRow)
+        -> impl Future<Output = Result<()>> + Send;
 }
 
 macro_rules! impl_audit_checkpoints {

@@ -20,8 +20,10 @@ pub trait Publications: Send {
         sequence: i64,
     ) -> impl Future<Output = Result<Option<PublicationRow>>> + Send;
     /// Store a new publication (a unique violation means the sequence is taken).
-    fn publication_insert(&mut self, row: &PublicationRow)
-        -> impl Future<Output = Result<()>> + Send;
+    fn publication_insert(
+        &mut self,
+        row: &PublicationRow,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Replace the times and signed bytes of the publication `row.kind`/`row.sequence`
     /// (same content re-signed to extend its expiry); `false` when no such row.
     fn publication_resign(

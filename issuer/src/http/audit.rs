@@ -17,9 +17,5 @@ pub fn router() -> Router<AppState> {
 
 async fn checkpoint(State(s): State<AppState>) -> Result<Response> {
     let cp = s.issuer.audit_checkpoint(s.now()).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/cose")],
-        cp.signed,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/cose")], cp.signed).into_response())
 }

@@ -51,7 +51,10 @@ impl Issuer {
             issued_at: now,
         };
         let signer = self.keys.list_signer.signer()?;
-        let signed = cp.sign(&signer, &[self.keys.list_signer.cert_der.clone()])?;
+        let signed = cp.sign(
+            &signer,
+            std::slice::from_ref(&self.keys.list_signer.cert_der),
+        )?;
         let row = CheckpointRow {
             seq,
             head_hash,
@@ -84,7 +87,11 @@ impl Issuer {
         };
         let (entry, entries) = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
-            let entry = c.audit_range(cp.sequence.max(1), 1).await?.into_iter().next();
+            let entry = c
+                .audit_range(cp.sequence.max(1), 1)
+                .await?
+                .into_iter()
+                .next();
             (entry, c.audit_last().await?.map_or(0, |(seq, _)| seq))
         });
         let entry = entry.filter(|e| e.seq <= entries && cp.sequence <= entries);

@@ -71,7 +71,8 @@ impl Content {
     fn sign(&mut self, issuer: &Issuer, sequence: i64, issued_at: i64) -> Result<(i64, Vec<u8>)> {
         let signer = issuer.keys.list_signer.signer()?;
         let chain = [issuer.keys.list_signer.cert_der.clone()];
-        let seq = u64::try_from(sequence).map_err(|_| Error::Internal("negative sequence".into()))?;
+        let seq =
+            u64::try_from(sequence).map_err(|_| Error::Internal("negative sequence".into()))?;
         Ok(match self {
             Content::Trust(l) => {
                 (l.sequence, l.issued_at) = (seq, issued_at);
@@ -181,7 +182,10 @@ impl Issuer {
             removed: Vec::new(),
         };
         let signer = self.keys.list_signer.signer()?;
-        Ok(delta.sign(&signer, &[self.keys.list_signer.cert_der.clone()])?)
+        Ok(delta.sign(
+            &signer,
+            std::slice::from_ref(&self.keys.list_signer.cert_der),
+        )?)
     }
 
     /// Publish the current content of `kind` (a new sequence when it changed, a re-signature
@@ -254,8 +258,13 @@ impl Issuer {
                 "sequence {sequence} {detail} sha256 {} valid until {valid_until}",
                 hex::encode(&row.content_hash)
             );
-            ctx.audit(&mut *tx, AuditAction::ListPublish, content.kind().as_str(), &detail)
-                .await?;
+            ctx.audit(
+                &mut *tx,
+                AuditAction::ListPublish,
+                content.kind().as_str(),
+                &detail,
+            )
+            .await?;
             self.checkpoint_in(&mut *tx, now).await?;
             tx.commit().await?;
             Ok(row)

@@ -18,10 +18,10 @@
 
 pub mod admin;
 pub mod batch;
+pub mod checkpoint;
 pub mod context;
 pub mod correct;
 pub mod guard;
-pub mod checkpoint;
 pub mod holder;
 pub mod lists;
 pub mod publish;
