@@ -65,7 +65,12 @@ async fn import_rate(rows: usize, with_register: bool) -> f64 {
         let reg = dir.path().join("population.ndjson");
         let mut f = std::io::BufWriter::new(std::fs::File::create(&reg).unwrap());
         for i in 0..rows {
-            writeln!(f, r#"{{"national_id":"{}","family_name":"NGUYEN","date_of_birth":"1990-01-02"}}"#, nid(i)).unwrap();
+            writeln!(
+                f,
+                r#"{{"national_id":"{}","family_name":"NGUYEN","date_of_birth":"1990-01-02"}}"#,
+                nid(i)
+            )
+            .unwrap();
         }
         drop(f);
         population_file::load(&issuer, &reg, now()).await.unwrap();

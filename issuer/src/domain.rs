@@ -268,6 +268,18 @@ text_enum! {
         NewRetrievalCode = "new_retrieval_code",
         /// Population register entries loaded.
         PopulationLoad = "population_load",
+        /// A trust or revocation list was published under a new sequence, or re-signed.
+        ListPublish = "list_publish",
+    }
+}
+
+text_enum! {
+    /// Which signed list a publication is (`publications.kind`).
+    ListKind {
+        /// The trust list (`GET /v1/trust-list`).
+        TrustList = "trust-list",
+        /// The full revocation list (`GET /v1/revocations`).
+        Revocations = "revocations",
     }
 }
 

@@ -19,6 +19,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod audit;
+pub mod checkpoint;
 pub mod cli;
 pub mod clock;
 pub mod config;

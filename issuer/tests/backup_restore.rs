@@ -4,8 +4,7 @@
 //! INTO` where the sqlite3 CLI is not installed; PostgreSQL: `pg_dump -Fc`); afterwards more is
 //! issued and revoked (lost by the restore, as the procedure says). The service is stopped,
 //! the backup restored (SQLite: the file replaces `issuer.db`, `-wal`/`-shm` removed;
-//! PostgreSQL: `pg_restore` into an empty database), the revocation counter raised as the
-//! procedure says, and the service started again. Then:
+//! PostgreSQL: `pg_restore` into an empty database), and the service started again. Then:
 //! - everything acknowledged before the backup is stored as answered and verifies (the two
 //!   revoked ones as REVOKED), nothing is half-written, `audit verify` says intact;
 //! - the service issues again (new certificates verify) and revokes again;
@@ -13,8 +12,11 @@
 //!   the trust list's is at least the last one seen, and after a new revocation the revocation
 //!   list's is above the highest one published before the restore.
 //!
-//! Without the counter step a restored service re-publishes revocation sequences it already
-//! published with other content: the `#[ignore]`d `…_without_the_counter_step` tests show it.
+//! The old procedure also raised the revocation counter after the restore: the revocation
+//! list's sequence was the table's highest `revocations.seq`, which a restore sets back. List
+//! sequences are now allocated per publication as `max(previous + 1, unix ms)` (spec/issuer.md
+//! §Publication), so the `…_without_the_counter_step` tests (today's procedure) pass; the two
+//! with the step show that a restore done by an old runbook that still raises it does no harm.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -30,8 +32,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How far the procedure raises the revocation counter after a restore when the last
-/// published sequence is not known (spec/operations.md §Restore, step 4).
+/// How far the old runbook raised the revocation counter after a restore (no longer a step
+/// of spec/operations.md §Restore; kept to show an old runbook does no harm).
 const COUNTER_MARGIN: i64 = 1_000_000;
 
 enum Backend {
@@ -109,7 +111,7 @@ fn run(args: &mut Command) {
     );
 }
 
-/// Step 4 of the restore: raise the revocation counter `COUNTER_MARGIN` above the restored
+/// The old runbook's step 4: raise the revocation counter `COUNTER_MARGIN` above the restored
 /// highest sequence.
 async fn raise_revocation_counter(url: &str) {
     let db = open_db(url).await;
@@ -319,17 +321,11 @@ fn postgres_pg_dump_restores_and_lists_keep_increasing() {
 }
 
 #[test]
-#[ignore = "finding: after a restore the revocation list sequence (highest revocations.seq) restarts \
-            from the backup's, below sequences already published; spec/operations.md step 4 is \
-            the workaround until it is allocated like the trust list's (issue #12 item 2)"]
 fn sqlite_restore_keeps_revocation_sequences_increasing_without_the_counter_step() {
     backup_and_restore(&Backend::Sqlite, false);
 }
 
 #[test]
-#[ignore = "finding: after a restore the revocation list sequence (highest revocations.seq) restarts \
-            from the backup's, below sequences already published; spec/operations.md step 4 is \
-            the workaround until it is allocated like the trust list's (issue #12 item 2)"]
 fn postgres_restore_keeps_revocation_sequences_increasing_without_the_counter_step() {
     with_postgres(false);
 }

@@ -201,3 +201,57 @@ fn access_log_is_json_with_route_templates_and_no_personal_data(
         assert!(!text.contains(secret), "{secret} in the log: {text}");
     }
 }
+
+/// `audit checkpoint --out FILE` writes a signed checkpoint; `audit verify --checkpoint FILE`
+/// passes on the untouched log and, once the log's tail is cut (the chain alone still
+/// verifies), exits 1 naming `AUDIT_LOG_TRUNCATED`.
+#[test]
+fn audit_verify_with_a_kept_checkpoint_exits_nonzero_on_a_cut_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for _ in 0..4 {
+        cli(&data, &["token", "--role", "auditor"]);
+    }
+    let kept = dir.path().join("checkpoint.cose");
+    let out = cli(
+        &data,
+        &["audit", "checkpoint", "--out", kept.to_str().unwrap()],
+    );
+    assert!(out.contains("entry 4"), "{out}");
+    let out = cli(
+        &data,
+        &["audit", "verify", "--checkpoint", kept.to_str().unwrap()],
+    );
+    assert!(out.contains("intact: 4 entries"), "{out}");
+
+    let db = data.join("issuer.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        // Cut the tail and drop the stored checkpoints: only the kept file remembers.
+        for sql in [
+            "DELETE FROM audit_log WHERE seq > 2",
+            "DELETE FROM audit_checkpoints",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    });
+    let plain = cli(&data, &["audit", "verify"]);
+    assert!(
+        plain.contains("intact: 2 entries"),
+        "the chain alone: {plain}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_vaxcert-issuer"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["audit", "verify", "--checkpoint"])
+        .arg(&kept)
+        .env_remove("VAXCERT_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("AUDIT_LOG_TRUNCATED"), "{text}");
+}

@@ -512,7 +512,7 @@ async fn vaxcert_verify_accepts_the_exported_signed_policy_and_applies_it() {
         out.status.code().unwrap()
     };
     let first = h.dir.path().join("export-1");
-    let files = h.issuer.export(&first, T0).await.unwrap();
+    let files = h.issuer.export(&first, T0 * 1000).await.unwrap();
     assert!(files.contains(&"rules-vn-venue.cose") && files.contains(&"rules-vn-travel.cose"));
     assert_eq!(
         run(&first),
@@ -525,7 +525,7 @@ async fn vaxcert_verify_accepts_the_exported_signed_policy_and_applies_it() {
         .await
         .unwrap();
     let second = h.dir.path().join("export-2");
-    h.issuer.export(&second, T0).await.unwrap();
+    h.issuer.export(&second, T0 * 1000).await.unwrap();
     assert_eq!(run(&second), 1, "INVALID under the stricter sequence 2");
     // The verifier now holds sequence 2: the first export's rules are a rollback (exit 2).
     assert_eq!(run(&first), 2);

@@ -60,7 +60,9 @@ pub(super) async fn run(issuer: &Issuer, action: KeysCmd, now: i64) -> Result<i3
             }
         }
         KeysCmd::Export { dir } => {
-            for name in issuer.export(&dir, now).await? {
+            // Milliseconds of the system clock: list sequences are allocated from them.
+            let now_ms = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
+            for name in issuer.export(&dir, now_ms).await? {
                 println!("{}", dir.join(name).display());
             }
         }

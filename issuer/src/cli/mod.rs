@@ -101,7 +101,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Import(args) => import::run(&issuer, args, now).await?,
         Command::Population { action } => population::run(&issuer, action, now).await?,
         Command::Rules { action } => rules::run(&issuer, action, now).await?,
-        Command::Audit { action } => audit::run(&issuer, &action).await?,
+        Command::Audit { action } => audit::run(&issuer, &action, now).await?,
     };
     issuer.close().await;
     Ok(code)

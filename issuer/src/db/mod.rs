@@ -12,6 +12,7 @@
 //! (`20261202120000_name.sql`) so that parallel work never collides on a number.
 
 pub mod attempt_guards;
+pub mod audit_checkpoints;
 pub mod audit_log;
 pub mod certificates;
 pub mod doses;
@@ -20,6 +21,7 @@ pub mod facilities;
 pub mod mends;
 pub mod persons;
 pub mod population;
+pub mod publications;
 pub mod review_cases;
 pub mod revocations;
 pub mod rows;
@@ -28,6 +30,7 @@ pub mod stats;
 pub mod tokens;
 
 pub use attempt_guards::AttemptGuards;
+pub use audit_checkpoints::AuditCheckpoints;
 pub use audit_log::AuditLog;
 pub use certificates::Certificates;
 pub use doses::Doses;
@@ -36,6 +39,7 @@ pub use facilities::Facilities;
 pub use mends::Mends;
 pub use persons::Persons;
 pub use population::Population;
+pub use publications::Publications;
 pub use review_cases::ReviewCases;
 pub use revocations::{RevocationHead, Revocations};
 pub use rule_sets::RuleSets;
@@ -246,6 +250,7 @@ impl AppendLock for sqlx::PgConnection {
 pub trait Store:
     AppendLock
     + AttemptGuards
+    + AuditCheckpoints
     + AuditLog
     + Certificates
     + Doses
@@ -255,6 +260,7 @@ pub trait Store:
     + Persons
     + Population
     + ReviewCases
+    + Publications
     + RevocationHead
     + Revocations
     + RuleSets
@@ -265,6 +271,7 @@ pub trait Store:
 impl<T> Store for T where
     T: AppendLock
         + AttemptGuards
+        + AuditCheckpoints
         + AuditLog
         + Certificates
         + Doses
@@ -274,6 +281,7 @@ impl<T> Store for T where
         + Persons
         + Population
         + ReviewCases
+        + Publications
         + RevocationHead
         + Revocations
         + RuleSets
@@ -285,8 +293,8 @@ impl<T> Store for T where
 /// (`use crate::db::prelude::*`).
 pub mod prelude {
     pub use super::{
-        AppendLock, AttemptGuards, AuditLog, BeginWrite, Certificates, Doses, Dscs, Facilities,
-        Mends, Persons, Population, ReviewCases, RevocationHead, Revocations, RuleSets, Store,
-        Tokens,
+        AppendLock, AttemptGuards, AuditCheckpoints, AuditLog, BeginWrite, Certificates, Doses,
+        Dscs, Facilities, Mends, Persons, Population, Publications, ReviewCases, RevocationHead,
+        Revocations, RuleSets, Store, Tokens,
     };
 }

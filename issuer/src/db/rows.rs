@@ -3,7 +3,8 @@
 //! enums of [`crate::domain`] here, at the row boundary, and nowhere else.
 
 use crate::domain::{
-    CertState, DocumentKind, DoseState, DscState, IdentityState, RevokeReason, VaccinationStatus,
+    CertState, DocumentKind, DoseState, DscState, IdentityState, ListKind, RevokeReason,
+    VaccinationStatus,
 };
 use crate::error::{Error, Result};
 use sqlx::Row;
@@ -186,6 +187,38 @@ pub struct RuleSetRow {
     pub valid_until: i64,
     /// The rules as given.
     pub rules_json: String,
+    /// The COSE_Sign1 bytes.
+    pub signed: Vec<u8>,
+}
+
+/// One signed list publication (`publications`).
+#[derive(Debug, Clone)]
+pub struct PublicationRow {
+    /// Which list.
+    pub kind: ListKind,
+    /// Its sequence (unique per kind).
+    pub sequence: i64,
+    /// SHA-256 of the content with sequence and times left out.
+    pub content_hash: Vec<u8>,
+    /// Revocation list: the highest `revocations.seq` it holds (0 for the trust list).
+    pub covers: i64,
+    /// Signed at (unix seconds).
+    pub issued_at: i64,
+    /// Valid until (unix seconds).
+    pub valid_until: i64,
+    /// The COSE_Sign1 bytes served.
+    pub signed: Vec<u8>,
+}
+
+/// One signed audit checkpoint (`audit_checkpoints`).
+#[derive(Debug, Clone)]
+pub struct CheckpointRow {
+    /// The audit entry it covers.
+    pub seq: i64,
+    /// That entry's hash.
+    pub head_hash: Vec<u8>,
+    /// Signed at (unix seconds).
+    pub issued_at: i64,
     /// The COSE_Sign1 bytes.
     pub signed: Vec<u8>,
 }

@@ -2,6 +2,7 @@
 //! map to status + stable code in [`error`].
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod client;
@@ -62,6 +63,11 @@ impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
+
+    /// Now, unix milliseconds (list sequences).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
 }
 
 /// The whole service: the API, the pages, and around them the request timeout, the
@@ -72,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(metrics::router())
+        .merge(audit::router())
         .merge(vaccinations::router())
         .merge(certificates::router())
         .merge(holder::router())

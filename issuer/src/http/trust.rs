@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn trust_list(State(s): State<AppState>) -> Result<Response> {
-    let bytes = s.issuer.signed_trust_list(s.now()).await?;
+    let bytes = s.issuer.published_trust_list(s.now_ms()).await?.signed;
     Ok(([(header::CONTENT_TYPE, "application/cose")], bytes).into_response())
 }
 
@@ -45,7 +45,7 @@ async fn revocations(State(s): State<AppState>, Query(q): Query<Since>) -> Resul
                 .ok_or_else(|| Error::field("since", "must be a non-negative integer"))?,
         ),
     };
-    let bytes = s.issuer.signed_revocations(since, s.now()).await?;
+    let bytes = s.issuer.published_revocations(since, s.now_ms()).await?;
     Ok(([(header::CONTENT_TYPE, "application/cose")], bytes).into_response())
 }
 

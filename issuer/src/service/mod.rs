@@ -17,17 +17,21 @@
 //! | [`revoke`] | revoke a certificate; revoke everything of a compromised DSC |
 //! | [`holder`] | certificate reads and holder retrieval |
 //! | [`admin`] | tokens, facilities, key rotation, audit verification |
-//! | [`publish`] | trust list, revocation list, rule sets, anchor, export |
+//! | [`lists`] | trust list and revocation list publications (stored, sequenced) |
+//! | [`checkpoint`] | signed audit-log checkpoints |
+//! | [`publish`] | gateway JSON, rule sets, anchor, export |
 //! | [`sign`] | certificate signing (pure CPU) and UVCI generation |
 //! | [`stats`] | data counts and list expiries for `/metrics` |
 
 pub mod admin;
 pub mod batch;
+pub mod checkpoint;
 pub mod context;
 pub mod correct;
 pub mod guard;
 pub mod holder;
 pub mod identify;
+pub mod lists;
 pub mod mend;
 pub mod person_view;
 pub mod population;

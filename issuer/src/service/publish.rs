@@ -1,8 +1,6 @@
-//! What the issuer publishes for verifiers (spec/issuer.md §Publication): the signed trust
-//! list of our DSCs, the same DSCs in EU-gateway JSON, the signed revocation list (full, or a
-//! delta since a sequence), and the anchor (CSCA) certificate. Lists are signed on request by
-//! the list signer; their sequence numbers come from the database (revocations) or the clock
-//! (trust list), so every replica publishes consistent, monotone lists.
+//! What the issuer publishes for verifiers besides the signed lists (those are
+//! [`super::lists`]): our DSCs in EU-gateway JSON, the anchor (CSCA) certificate, the files of
+//! `keys export`, and the signed rule sets.
 //!
 //! Signed CertLogic rule sets (spec/issuer.md §Rule sets, spec/rules.md §Signed distribution)
 //! are kept in the database: one row per publication, the sequence monotone per name and
@@ -12,20 +10,13 @@ use super::context::TxCtx;
 use super::Issuer;
 use crate::db::prelude::*;
 use crate::db::rows::RuleSetRow;
-use crate::domain::{AuditAction, DscState};
+use crate::domain::AuditAction;
 use crate::error::{Error, Result};
 use crate::with_db;
 use sha2::{Digest, Sha256};
-use trust_list::list::{TrustList, TrustListEntry};
-use trust_list::revocation::{revocation_hashes, RevocationDelta, RevocationList};
 use trust_list::rules::SignedRuleSet;
-use trust_list::{Dsc, HashType};
-use wallet_format::{Algorithm, Kid};
+use trust_list::Dsc;
 
-/// A signed trust list is valid for this long (verifiers refresh daily).
-pub const TRUST_LIST_VALIDITY: i64 = 7 * 86_400;
-/// A signed revocation list is valid for this long.
-pub const REVOCATION_VALIDITY: i64 = 2 * 86_400;
 /// Default validity of a signed rule set (`rules sign --valid-for`, the shipped sets).
 pub const RULE_SET_VALIDITY: i64 = 30 * 86_400;
 /// The shipped Vietnamese rule sets, published automatically when absent, and the file names
@@ -106,40 +97,6 @@ enum Publish {
 }
 
 impl Issuer {
-    /// DSCs that verifiers should trust (not compromised).
-    pub async fn trusted_dscs(&self) -> Result<Vec<Dsc>> {
-        let mut out = Vec::new();
-        for d in self.keys.list(&self.db).await? {
-            if d.state != DscState::Compromised {
-                out.push(Dsc::from_der(&d.cert_der)?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The signed trust list (COSE bytes).
-    pub async fn signed_trust_list(&self, now: i64) -> Result<Vec<u8>> {
-        let entries = self
-            .trusted_dscs()
-            .await?
-            .iter()
-            .map(|d| TrustListEntry::from_dsc(d, &self.settings.country))
-            .collect();
-        let list = TrustList {
-            sequence: u64::try_from(now).unwrap_or(0),
-            issued_at: now,
-            valid_until: now + TRUST_LIST_VALIDITY,
-            entries,
-            cscas: vec![self.keys.csca_der.clone()],
-            ..Default::default()
-        };
-        let signer = self.keys.list_signer.signer()?;
-        Ok(list.sign(
-            &signer,
-            std::slice::from_ref(&self.keys.list_signer.cert_der),
-        )?)
-    }
-
     /// Our DSCs (and the CSCA) in the EU gateway's JSON shape.
     pub async fn gateway_json(&self, now: i64) -> Result<String> {
         let dscs = self.trusted_dscs().await?;
@@ -155,60 +112,6 @@ impl Issuer {
     /// The anchor certificate as PEM.
     pub fn anchor_pem(&self) -> String {
         wallet_format::signing::der_to_pem(&self.keys.csca_der, "CERTIFICATE")
-    }
-
-    /// The signed revocation list: full when `since` is `None`, else a delta of entries with
-    /// a sequence above `since`.
-    pub async fn signed_revocations(&self, since: Option<i64>, now: i64) -> Result<Vec<u8>> {
-        let (head, rows) = with_db!(&self.db, |p| {
-            let mut c = p.acquire().await?;
-            (
-                c.revocation_head().await?,
-                c.revocations_since(since.unwrap_or(0)).await?,
-            )
-        });
-        // A delta from beyond what was ever published would carry a sequence no genuine list
-        // reaches again: a verifier given it would refuse every real list as a rollback.
-        if since.is_some_and(|s| s > head) {
-            return Err(Error::field(
-                "since",
-                "is beyond the latest published revocation sequence",
-            ));
-        }
-        let validity = self.settings.validity_days * 86_400;
-        let top = rows.last().map(|r| r.seq).unwrap_or(since.unwrap_or(0));
-        let mut list = RevocationList::new(
-            u64::try_from(top).unwrap_or(0),
-            now,
-            now + REVOCATION_VALIDITY,
-        );
-        for r in &rows {
-            let Some(kid) = Kid::from_base64(&r.kid) else {
-                continue;
-            };
-            let hashes: Vec<_> = revocation_hashes(Some(&r.uvci), None, Algorithm::Es256, &[])
-                .into_iter()
-                .filter(|(t, _)| *t == HashType::Uci)
-                .map(|(_, h)| h)
-                .collect();
-            list.add(kid, HashType::Uci, r.revoked_at + validity, hashes);
-        }
-        let signer = self.keys.list_signer.signer()?;
-        let chain = [self.keys.list_signer.cert_der.clone()];
-        match since {
-            None => Ok(list.sign(&signer, &chain)?),
-            Some(base) => {
-                let delta = RevocationDelta {
-                    base_sequence: u64::try_from(base).unwrap_or(0),
-                    sequence: list.sequence,
-                    issued_at: now,
-                    valid_until: now + REVOCATION_VALIDITY,
-                    added: list.groups().cloned().collect(),
-                    removed: Vec::new(),
-                };
-                Ok(delta.sign(&signer, &chain)?)
-            }
-        }
     }
 
     /// Sign `rules_json` as the next sequence of rule set `name`, valid for `valid_for`
@@ -358,12 +261,14 @@ impl Issuer {
     }
 
     /// Write everything a verifier needs into `dir` (`keys export`); returns the file names.
-    pub async fn export(&self, dir: &std::path::Path, now: i64) -> Result<Vec<&'static str>> {
+    /// `now_ms`: unix milliseconds (the lists' sequences are allocated from it).
+    pub async fn export(&self, dir: &std::path::Path, now_ms: i64) -> Result<Vec<&'static str>> {
+        let now = now_ms.div_euclid(1000);
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("anchor.pem"), self.anchor_pem())?;
         std::fs::write(
             dir.join("trust-list.cose"),
-            self.signed_trust_list(now).await?,
+            self.published_trust_list(now_ms).await?.signed,
         )?;
         std::fs::write(
             dir.join("trust-list-dccg.json"),
@@ -371,7 +276,7 @@ impl Issuer {
         )?;
         std::fs::write(
             dir.join("revocations.cose"),
-            self.signed_revocations(None, now).await?,
+            self.published_revocation_list(now_ms).await?.signed,
         )?;
         std::fs::write(
             dir.join("list-signer.pem"),

@@ -9,10 +9,8 @@ use crate::db::stats::{Stats, ISSUE_KINDS};
 use crate::db::Db;
 use crate::db::{AuditLog, RuleSets};
 use crate::domain::CertState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::with_db;
-use trust_list::inspect::{inspect, Content};
-use trust_list::revocation::RevocationPayload;
 
 /// Counts of data, from one consistent snapshot of the database.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,15 +119,16 @@ impl Issuer {
         })
     }
 
-    /// The expiry of the trust list and the full revocation list a `GET` publishes at `now`
-    /// (read back from the signed bytes the publishing functions return), and of the latest
-    /// stored publication of each rule set. Costs what those `GET`s cost (today each signs
-    /// a list; the revocation list reads every revocation).
+    /// The expiry of the trust list and the full revocation list a `GET` serves at `now`
+    /// (the stored publications, `service::lists`; a scrape publishes only when a `GET`
+    /// would, so the first scrape after a change costs one signing), and of the latest stored
+    /// publication of each rule set.
     pub async fn published_expiries(&self, now: i64) -> Result<ListExpiries> {
-        let anchor = &self.keys.csca_der;
-        let trust_list = signed_expiry(&self.signed_trust_list(now).await?, anchor, now)?;
-        let revocation_list =
-            signed_expiry(&self.signed_revocations(None, now).await?, anchor, now)?;
+        let trust_list = self.published_trust_list(now * 1000).await?.valid_until;
+        let revocation_list = self
+            .published_revocation_list(now * 1000)
+            .await?
+            .valid_until;
         let rule_sets = with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
             let mut out = Vec::new();
@@ -145,18 +144,5 @@ impl Issuer {
             revocation_list,
             rule_sets,
         })
-    }
-}
-
-/// The `valid_until` of a signed list, read back from its bytes.
-fn signed_expiry(bytes: &[u8], anchor: &[u8], now: i64) -> Result<i64> {
-    match inspect(bytes, Some(anchor), now, 0).content {
-        Some(Content::TrustList(l)) => Ok(l.valid_until),
-        Some(Content::Revocation(RevocationPayload::Full(l))) => Ok(l.valid_until),
-        Some(Content::Revocation(RevocationPayload::Delta(d))) => Ok(d.valid_until),
-        Some(Content::RuleSet(r)) => Ok(r.valid_until),
-        None => Err(Error::Internal(
-            "a list this issuer signed cannot be read back".into(),
-        )),
     }
 }
