@@ -16,7 +16,16 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-        for chunk in text.split(".route(\"").skip(1) {
+        // rustfmt may break a long `.route(` call over lines: join its arguments first.
+        let joined: String = text
+            .split(".route(")
+            .enumerate()
+            .map(|(i, part)| match i {
+                0 => part.to_string(),
+                _ => format!(".route({}", part.trim_start()),
+            })
+            .collect();
+        for chunk in joined.split(".route(\"").skip(1) {
             let (path, rest) = chunk.split_once('"').unwrap();
             let call = rest.split(")\n").next().unwrap();
             for m in ["get", "post", "put", "delete", "patch"] {
