@@ -1,7 +1,8 @@
 //! An external population register over HTTP (spec/issuer.md §Identity "External register"),
 //! tested against a small local register server: a match is issued, a mismatch and an
-//! unknown document are held, a kind it does not cover is not sent, and a register that
-//! fails makes the submission a retryable 503 that stores nothing.
+//! unknown document are held, a kind it does not cover is not sent, and while the register
+//! fails a new person's submission is a retryable 503 that stores nothing, and people already
+//! stored are still served.
 #![allow(
     unreachable_pub,
     clippy::unwrap_used,
@@ -103,18 +104,26 @@ async fn scenario(h: Harness) {
     let (s, v) = post(p).await;
     assert_eq!((s, &v["state"]), (StatusCode::OK, &json!("issued")), "{v}");
     assert_eq!(reg.asked.load(Ordering::SeqCst), asked);
-    // The register fails: 503, retryable, and nothing is stored.
+    // The register fails: a new person cannot be created (503, retryable, nothing stored) …
     reg.failing.store(true, Ordering::SeqCst);
-    let (s, v) = post(dose("site-a", "r3", "001099001234", 2, 2, "2021-08-01")).await;
+    let new = dose("site-a", "r4", "001099009999", 1, 2, "2021-06-01");
+    let (s, v) = post(new.clone()).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
     assert_eq!(v["code"], "UNAVAILABLE");
-    reg.failing.store(false, Ordering::SeqCst);
+    // … while a person already stored is served, checked against the stored identity.
     let (s, v) = post(dose("site-a", "r3", "001099001234", 2, 2, "2021-08-01")).await;
     assert_eq!(
         (s, &v["certificate"]["status"]),
         (StatusCode::OK, &json!("complete")),
         "{v}"
     );
+    let mut wrong = dose("site-a", "r5", "001099001234", 3, 3, "2022-01-01");
+    wrong["person"]["date_of_birth"] = json!("1991-01-02");
+    assert_eq!(post(wrong).await.0, StatusCode::ACCEPTED);
+    // Back up: the new person's retry is answered (the register does not know them: held).
+    reg.failing.store(false, Ordering::SeqCst);
+    let (s, v) = post(new).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     h.cleanup().await;
 }
 

@@ -46,6 +46,10 @@ pub enum Lookup {
     Absent,
     /// The register does not cover this kind of document.
     NotCovered,
+    /// The register could not be asked (an external register did not answer). Enough for a
+    /// person already stored, whose identity is checked against the stored one; a new person
+    /// cannot be created (`UNAVAILABLE`, retryable).
+    Unreachable,
 }
 
 /// One document to look up: the document and its keyed hash.

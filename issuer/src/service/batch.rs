@@ -117,7 +117,12 @@ impl Issuer {
                 id_hash: &p.id_hash,
             })
             .collect();
-        let lookups = self.register.lookup_many(&queries).await?;
+        let lookups = match self.register.lookup_many(&queries).await {
+            Ok(l) => l,
+            // Rows of stored people go on; a new person's row fails as `UNAVAILABLE`.
+            Err(Error::Unavailable(_)) => vec![Lookup::Unreachable; queries.len()],
+            Err(e) => return Err(e),
+        };
         drop(queries);
         if lookups.len() != prepared.len() {
             return Err(Error::Internal(
@@ -259,7 +264,7 @@ impl Issuer {
             let lead = *first.entry(*h).or_insert(input);
             let disagrees = match &p.lookup {
                 Lookup::Found(e) => !compare(claims(input), e.claimed()).is_empty(),
-                Lookup::Absent => true,
+                Lookup::Absent | Lookup::Unreachable => true,
                 Lookup::NotCovered => false,
             } || !compare(claims(input), claims(lead)).is_empty();
             let repeated = !shots.insert((*h, input.dose.dose_number, input.dose.date.as_str()));

@@ -125,9 +125,14 @@ impl Issuer {
             document: &input.person.document,
             id_hash,
         }];
-        let mut out = self.register.lookup_many(&q).await?;
-        out.pop()
-            .ok_or(Error::Internal("the register gave no answer".into()))
+        match self.register.lookup_many(&q).await {
+            Ok(mut out) => out
+                .pop()
+                .ok_or(Error::Internal("the register gave no answer".into())),
+            // Known people keep being served while an external register is down.
+            Err(Error::Unavailable(_)) => Ok(Lookup::Unreachable),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -195,6 +200,9 @@ pub async fn identify<C: Store>(
                 vec![Mismatch::NotInRegister],
                 None,
             ))
+        }
+        Lookup::Unreachable => {
+            return Err(Error::Unavailable("the population register did not answer"))
         }
         Lookup::NotCovered if input.person.document.kind == DocumentKind::Temporary => {
             IdentityState::Temporary
