@@ -34,6 +34,7 @@ pub mod identify;
 pub mod lists;
 pub mod mend;
 pub mod person_view;
+pub mod portal;
 pub mod population;
 pub mod publish;
 pub mod retrieval_code;
