@@ -3,7 +3,12 @@
 //! the card for partial and complete passes (text and colour class), CSRF refusals, logout
 //! and expiry, the phone-width layout, and a QR read back off a screenshot and verified VALID
 //! against the trust list the issuer publishes. Screenshots go to `spec/screens/portal-*.png`.
-#![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod browser;
 mod common;
@@ -28,7 +33,9 @@ async fn holder(h: &Harness, token: &str, nid: &'static str, doses: &[(i64, i64,
     let mut last = Value::Null;
     for (i, (dn, sd, date)) in doses.iter().enumerate() {
         let body = dose("HN-001", &format!("{nid}-{i}"), nid, *dn, *sd, date);
-        let (s, v) = h.call("POST", "/v1/vaccinations", Some(token), Some(body)).await;
+        let (s, v) = h
+            .call("POST", "/v1/vaccinations", Some(token), Some(body))
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         last = v;
     }
@@ -60,7 +67,10 @@ async fn assert_clean_url(b: &Browser, p: &Holder) {
 
 async fn assert_no_sideways_scroll(b: &Browser, page: &str) {
     let (scroll, inner) = b.widths().await;
-    assert!(scroll <= inner, "{page}: scrollWidth {scroll} > innerWidth {inner}");
+    assert!(
+        scroll <= inner,
+        "{page}: scrollWidth {scroll} > innerWidth {inner}"
+    );
 }
 
 /// Sign in, check the card, sign out: on whichever backend `h` uses.
@@ -82,10 +92,19 @@ async fn card_flow(h: &Harness, shots: bool) {
     assert_eq!(b.path().await, "/card");
     assert_clean_url(&b, &partial).await;
     assert_eq!(b.count("section.card").await, 1);
-    assert_eq!(b.attr(".card .band", "class").await.unwrap(), "band partial");
+    assert_eq!(
+        b.attr(".card .band", "class").await.unwrap(),
+        "band partial"
+    );
     let band = b.text(".card .band").await;
-    assert!(band.contains("Đã tiêm chưa đủ liều") && band.contains("Partially vaccinated"), "{band}");
-    assert_eq!(b.css(".card .band", "background-color").await, "rgba(245, 197, 24, 1)");
+    assert!(
+        band.contains("Đã tiêm chưa đủ liều") && band.contains("Partially vaccinated"),
+        "{band}"
+    );
+    assert_eq!(
+        b.css(".card .band", "background-color").await,
+        "rgba(245, 197, 24, 1)"
+    );
     assert_eq!(b.css(".card .band", "color").await, "rgba(26, 26, 26, 1)");
     let facts = b.text(".card .facts").await;
     for want in [
@@ -104,7 +123,10 @@ async fn card_flow(h: &Harness, shots: bool) {
     ] {
         assert!(facts.contains(want), "card facts lack {want:?}:\n{facts}");
     }
-    assert!(!b.text("body").await.contains(partial.nid), "national id on the card");
+    assert!(
+        !b.text("body").await.contains(partial.nid),
+        "national id on the card"
+    );
     assert_eq!(b.count(".card .qr svg").await, 1);
     assert_no_sideways_scroll(&b, "partial card at 390 px").await;
     let session = b.client.get_named_cookie("vaxcert_session").await.unwrap();
@@ -112,9 +134,11 @@ async fn card_flow(h: &Harness, shots: bool) {
     assert_eq!(format!("{:?}", session.same_site()), "Some(Strict)");
     assert_eq!(session.path(), Some("/"));
     if shots {
-        b.save_full_page(&screen_path("portal-card-partial-390.png")).await;
+        b.save_full_page(&screen_path("portal-card-partial-390.png"))
+            .await;
         b.resize(DESKTOP).await;
-        b.save_full_page(&screen_path("portal-card-partial-1280.png")).await;
+        b.save_full_page(&screen_path("portal-card-partial-1280.png"))
+            .await;
         b.resize(PHONE).await;
     }
 
@@ -130,19 +154,36 @@ async fn card_flow(h: &Harness, shots: bool) {
     look_up(&b, &base, complete.nid, "1990-01-02", &complete.code).await;
     assert_eq!(b.path().await, "/card");
     assert_eq!(b.count("section.card").await, 1, "only the current pass");
-    assert_eq!(b.attr(".card .band", "data-status").await.unwrap(), "complete");
+    assert_eq!(
+        b.attr(".card .band", "data-status").await.unwrap(),
+        "complete"
+    );
     let band = b.text(".card .band").await;
-    assert!(band.contains("Đã tiêm đủ liều") && band.contains("Fully vaccinated"), "{band}");
-    assert_eq!(b.css(".card .band", "background-color").await, "rgba(30, 99, 198, 1)");
-    assert_eq!(b.css(".card .band", "color").await, "rgba(255, 255, 255, 1)");
+    assert!(
+        band.contains("Đã tiêm đủ liều") && band.contains("Fully vaccinated"),
+        "{band}"
+    );
+    assert_eq!(
+        b.css(".card .band", "background-color").await,
+        "rgba(30, 99, 198, 1)"
+    );
+    assert_eq!(
+        b.css(".card .band", "color").await,
+        "rgba(255, 255, 255, 1)"
+    );
     let facts = b.text(".card .facts").await;
-    assert!(facts.contains("Mũi 2/2") && facts.contains("6 July 2021"), "{facts}");
+    assert!(
+        facts.contains("Mũi 2/2") && facts.contains("6 July 2021"),
+        "{facts}"
+    );
     assert!(facts.contains(&complete.uvci));
     assert_no_sideways_scroll(&b, "complete card at 390 px").await;
     if shots {
-        b.save_full_page(&screen_path("portal-card-complete-390.png")).await;
+        b.save_full_page(&screen_path("portal-card-complete-390.png"))
+            .await;
         b.resize(DESKTOP).await;
-        b.save_full_page(&screen_path("portal-card-complete-1280.png")).await;
+        b.save_full_page(&screen_path("portal-card-complete-1280.png"))
+            .await;
         b.resize(PHONE).await;
     }
 
@@ -181,30 +222,55 @@ async fn wrong_code_shows_the_error_and_no_certificate() {
     b.goto(&format!("{base}/")).await;
     assert_eq!(b.attr("html", "lang").await.unwrap(), "vi");
     let h1 = b.text("h1").await;
-    assert!(h1.starts_with("Tra cứu chứng nhận") && h1.contains("Find your vaccination certificate"), "{h1}");
-    for field in ["national_id", "date_of_birth", "retrieval_code", "csrf_token"] {
-        assert_eq!(b.count(&format!("form.lookup [name={field}]")).await, 1, "{field}");
+    assert!(
+        h1.starts_with("Tra cứu chứng nhận") && h1.contains("Find your vaccination certificate"),
+        "{h1}"
+    );
+    for field in [
+        "national_id",
+        "date_of_birth",
+        "retrieval_code",
+        "csrf_token",
+    ] {
+        assert_eq!(
+            b.count(&format!("form.lookup [name={field}]")).await,
+            1,
+            "{field}"
+        );
     }
-    assert_eq!(b.attr("[name=date_of_birth]", "type").await.unwrap(), "text");
+    assert_eq!(
+        b.attr("[name=date_of_birth]", "type").await.unwrap(),
+        "text"
+    );
     assert_no_sideways_scroll(&b, "start page at 390 px").await;
     b.save_full_page(&screen_path("portal-start-390.png")).await;
     b.resize(DESKTOP).await;
-    b.save_full_page(&screen_path("portal-start-1280.png")).await;
+    b.save_full_page(&screen_path("portal-start-1280.png"))
+        .await;
     b.resize(PHONE).await;
 
     let wrong = if p.code.starts_with('A') { "B" } else { "A" }.repeat(p.code.len());
     look_up(&b, &base, p.nid, "1990-01-02", &wrong).await;
     assert_eq!(b.path().await, "/lookup");
     let error = b.text(".error").await;
-    assert!(error.contains("Không tìm thấy chứng nhận") && error.contains("No certificate matches"), "{error}");
+    assert!(
+        error.contains("Không tìm thấy chứng nhận") && error.contains("No certificate matches"),
+        "{error}"
+    );
     assert_eq!(b.count("section.card").await, 0);
     assert_eq!(b.count("svg").await, 0, "no QR");
     assert!(b.client.get_named_cookie("vaxcert_session").await.is_err());
     // What was typed comes back, except the code.
     assert_eq!(b.attr("[name=national_id]", "value").await.unwrap(), p.nid);
-    assert_eq!(b.attr("[name=retrieval_code]", "value").await.unwrap_or_default(), "");
+    assert_eq!(
+        b.attr("[name=retrieval_code]", "value")
+            .await
+            .unwrap_or_default(),
+        ""
+    );
     assert!(!b.text("body").await.contains(&wrong));
-    b.save_full_page(&screen_path("portal-start-error-390.png")).await;
+    b.save_full_page(&screen_path("portal-start-error-390.png"))
+        .await;
 
     // Right code, wrong date of birth; an unknown person: the same answer.
     look_up(&b, &base, p.nid, "1990-01-03", &p.code).await;
@@ -214,7 +280,11 @@ async fn wrong_code_shows_the_error_and_no_certificate() {
     // A date in none of the accepted forms is said so.
     look_up(&b, &base, p.nid, "1990/01/02", &p.code).await;
     let page = b.text("body").await;
-    assert!(page.contains("Không đọc được ngày sinh"), "{}: {page}", b.path().await);
+    assert!(
+        page.contains("Không đọc được ngày sinh"),
+        "{}: {page}",
+        b.path().await
+    );
     // The right details still work afterwards (three failures do not lock the citizen out).
     look_up(&b, &base, p.nid, "1990-01-02", &p.code).await;
     assert_eq!(b.path().await, "/card");
@@ -242,14 +312,21 @@ async fn a_post_without_the_csrf_token_is_refused() {
         b.click("form.lookup button[type=submit]").await;
         assert_eq!(b.path().await, "/lookup");
         let page = b.text("body").await;
-        assert!(page.contains("The form has expired or was not sent from this site"), "{tamper}: {page}");
-        assert!(b.client.get_named_cookie("vaxcert_session").await.is_err(), "{tamper}");
+        assert!(
+            page.contains("The form has expired or was not sent from this site"),
+            "{tamper}: {page}"
+        );
+        assert!(
+            b.client.get_named_cookie("vaxcert_session").await.is_err(),
+            "{tamper}"
+        );
     }
     // The right details with the untouched form sign in; sign-out with a forged token is
     // refused and the session lives on.
     look_up(&b, &base, p.nid, "1990-01-02", &p.code).await;
     assert_eq!(b.path().await, "/card");
-    b.js("document.querySelector('form.logout [name=csrf_token]').value = 'forged'").await;
+    b.js("document.querySelector('form.logout [name=csrf_token]').value = 'forged'")
+        .await;
     b.click("form.logout button").await;
     assert!(b.text("body").await.contains("The form has expired"));
     b.goto(&format!("{base}/card")).await;
@@ -270,7 +347,10 @@ async fn a_post_without_the_csrf_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert!(r.headers().get("set-cookie").is_none());
     h.cleanup().await;
 }
@@ -295,7 +375,11 @@ async fn the_qr_scans_off_the_phone_screen_and_verifies_valid() {
     assert!(side >= 300.0, "QR drawn {side} px wide on a 390 px screen");
     let png = b.screenshot().await;
     let texts = wallet_format::qr::decode_image(&png, &Limits::DEFAULT).unwrap();
-    assert_eq!(texts, vec![p.hc1.clone()], "the screen shows exactly the issued pass");
+    assert_eq!(
+        texts,
+        vec![p.hc1.clone()],
+        "the screen shows exactly the issued pass"
+    );
     let verdict = h.verify(&texts[0]).await;
     assert_eq!(verdict.outcome, Outcome::Valid, "{:?}", verdict.reason);
     eprintln!("QR on a 390 px screen: {side:.0} CSS px wide, read back and VALID");

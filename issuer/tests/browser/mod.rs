@@ -213,8 +213,10 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
-    /// Click the first element matching `css` (a submit button: waits for the next page).
+    /// Click the submit button matching `css` and wait until the next page has loaded (the
+    /// old page is marked first, so a click that returns early is not mistaken for arrival).
     pub async fn click(&self, css: &str) {
+        self.js("window.__vaxcertOldPage = true").await;
         self.client
             .find(Locator::Css(css))
             .await
@@ -222,6 +224,27 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let arrived = self
+                .client
+                .execute(
+                    "return window.__vaxcertOldPage === undefined && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if arrived {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// A computed style property of the first element matching `css`.

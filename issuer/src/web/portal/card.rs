@@ -88,7 +88,10 @@ pub fn card(c: &CertRow) -> Result<CardView> {
         .cloned()
         .collect::<Vec<_>>()
         .join(" ");
-    let (fnt, gnt) = (icao_words(&text(&nam, "fnt")), icao_words(&text(&nam, "gnt")));
+    let (fnt, gnt) = (
+        icao_words(&text(&nam, "fnt")),
+        icao_words(&text(&nam, "gnt")),
+    );
     let name_icao = if gnt.is_empty() {
         fnt
     } else {

@@ -119,14 +119,24 @@ mod tests {
 
     #[test]
     fn birth_dates_are_read_in_every_accepted_form() {
-        let ok = |t: &str, want: &str| assert_eq!(parse_birth_date(t).as_deref(), Some(want), "{t}");
+        let ok =
+            |t: &str, want: &str| assert_eq!(parse_birth_date(t).as_deref(), Some(want), "{t}");
         ok("1990-01-02", "1990-01-02");
         ok(" 02/01/1990 ", "1990-01-02");
         ok("2/1/1990", "1990-01-02");
         ok("02.01.1990", "1990-01-02");
         ok("1990-01", "1990-01");
         ok("1990", "1990");
-        for bad in ["", "90", "1990-13", "31/02/1990", "1990/01/02", "01/1990x", "abcd", "1800"] {
+        for bad in [
+            "",
+            "90",
+            "1990-13",
+            "31/02/1990",
+            "1990/01/02",
+            "01/1990x",
+            "abcd",
+            "1800",
+        ] {
             assert_eq!(parse_birth_date(bad), None, "{bad}");
         }
     }

@@ -176,10 +176,7 @@ async fn card_page(State(s): State<AppState>, jar: CookieJar) -> Result<Response
         return Ok((jar.remove(removal(SESSION_COOKIE)), Redirect::to("/")).into_response());
     };
     let certs = s.issuer.current_certificates_of(&session.person_id).await?;
-    let cards = certs
-        .iter()
-        .map(card::card)
-        .collect::<Result<Vec<_>>>()?;
+    let cards = certs.iter().map(card::card).collect::<Result<Vec<_>>>()?;
     Ok(Html(pages::card(&session.csrf_token, &cards)?).into_response())
 }
 
