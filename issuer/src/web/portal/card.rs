@@ -23,7 +23,7 @@ pub struct CardView {
     pub words_en: &'static str,
     /// The QR as an SVG document (our renderer, from our own `HC1:` text).
     pub qr_svg: String,
-    /// Name as written (given names, then family name: `Thị Đào Nguyễn`).
+    /// Name as written, family name first as Vietnamese names are (`Nguyễn Thị Đào`).
     pub name: String,
     /// ICAO 9303 transliteration (`NGUYEN, THI DAO`).
     pub name_icao: String,
@@ -82,7 +82,7 @@ pub fn card(c: &CertRow) -> Result<CardView> {
         .and_then(|v| v.get(0))
         .cloned()
         .unwrap_or(Value::Null);
-    let name = [text(&nam, "gn"), text(&nam, "fn")]
+    let name = [text(&nam, "fn"), text(&nam, "gn")]
         .iter()
         .filter(|s| !s.is_empty())
         .cloned()
