@@ -114,6 +114,9 @@ pub struct LimitsFile {
     /// Holder look-ups per client network per minute (default 120: loose enough for
     /// carrier-grade NAT).
     pub holder_requests_per_minute: Option<u32>,
+    /// Mark the portal's cookies `Secure` (default false: set it true behind HTTPS, which every
+    /// deployment but a developer's machine is; spec/portal.md §Session).
+    pub secure_cookies: Option<bool>,
 }
 
 /// HTTP limits of `serve`.
@@ -127,6 +130,8 @@ pub struct HttpLimits {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Holder look-ups per client network per minute.
     pub holder_requests_per_minute: u32,
+    /// The portal's session and CSRF cookies carry `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl Default for HttpLimits {
@@ -136,6 +141,7 @@ impl Default for HttpLimits {
             request_timeout: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             holder_requests_per_minute: 120,
+            secure_cookies: false,
         }
     }
 }
@@ -186,6 +192,7 @@ impl HttpLimits {
                     ))
                 }
             },
+            secure_cookies: f.secure_cookies.unwrap_or(d.secure_cookies),
         })
     }
 }

@@ -88,6 +88,16 @@ impl Ident {
         ctx.sign().as_ref().to_vec()
     }
 
+    /// The portal's CSRF token for a pre-session cookie value: `HMAC("csrf:" ‖ value)`,
+    /// base64url (the double-submit check of spec/portal.md §CSRF).
+    pub fn csrf_token(&self, pre_session: &str) -> String {
+        use base64::Engine as _;
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(b"csrf:");
+        ctx.update(pre_session.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(ctx.sign().as_ref())
+    }
+
     /// The retrieval code of a person (version `rc_version`).
     pub fn retrieval_code(&self, person_id: &str, rc_version: i64) -> String {
         self.render_code(person_id, rc_version, ALPHABET)

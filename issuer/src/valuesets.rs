@@ -2,7 +2,7 @@
 //! `certlogic/data/valuesets/` (its README says where from and under which licence), which the
 //! CertLogic engine also uses.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// Parsed value sets.
@@ -50,6 +50,28 @@ pub fn get() -> &'static ValueSets {
     })
 }
 
+fn displays(json: &str) -> HashMap<String, String> {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v.get("valueSetValues").and_then(|m| m.as_object()).cloned())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.get("display")?.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The name people know a medicinal product (`mp`) by, from the value set's `display`
+/// (`EU/1/20/1528` → `Comirnaty`); `None` for a code the set does not list.
+pub fn product_name(code: &str) -> Option<&'static str> {
+    static NAMES: OnceLock<HashMap<String, String>> = OnceLock::new();
+    NAMES
+        .get_or_init(|| displays(file("vaccine-medicinal-product.json")))
+        .get(code)
+        .map(String::as_str)
+}
+
 /// COVID-19 disease code (`tg`).
 pub const COVID19: &str = "840539006";
 
@@ -63,5 +85,11 @@ mod tests {
         assert!(v.prophylaxis.contains("J07BX03"));
         assert!(v.diseases.contains(super::COVID19));
         assert!(v.countries.contains("VN"));
+    }
+
+    #[test]
+    fn products_have_their_display_names() {
+        assert_eq!(super::product_name("EU/1/20/1528"), Some("Comirnaty"));
+        assert_eq!(super::product_name("NOT-A-CODE"), None);
     }
 }

@@ -68,6 +68,24 @@ impl Issuer {
         client_network: &str,
         now: i64,
     ) -> Result<Vec<CertView>> {
+        let person_id = self
+            .holder_person(national_id, dob, code, client_network, now)
+            .await?;
+        let certs = self.current_certificates_of(&person_id).await?;
+        Ok(certs.iter().map(CertView::from).collect())
+    }
+
+    /// The check behind holder retrieval (and the portal's sign-in): the person id when
+    /// national id, date of birth and code match, else `RETRIEVAL_FAILED` (the same for an
+    /// unknown person), counted by the guard of that subject and `client_network`.
+    pub async fn holder_person(
+        &self,
+        national_id: &str,
+        dob: &str,
+        code: &str,
+        client_network: &str,
+        now: i64,
+    ) -> Result<String> {
         let id_hash = self.ident.national_id_hash(national_id);
         let key = self.ident.guard_key(&id_hash, client_network);
         let guarded = self.guard_check(&key, now).await?;
@@ -88,11 +106,16 @@ impl Issuer {
             // success writes nothing.
             self.guard_clear(&key).await?;
         }
-        let certs = with_db!(&self.db, |p| {
+        Ok(person.id)
+    }
+
+    /// The current certificates of a person (one per dose series state; superseded and
+    /// revoked ones are not current).
+    pub async fn current_certificates_of(&self, person_id: &str) -> Result<Vec<CertRow>> {
+        with_db!(&self.db, |p| {
             let mut c = p.acquire().await?;
-            c.certs_current_of_person(&person.id).await
-        })?;
-        Ok(certs.iter().map(CertView::from).collect())
+            c.certs_current_of_person(person_id).await
+        })
     }
 
     /// Whether `code` is `person`'s retrieval code; for no person a code is still checked

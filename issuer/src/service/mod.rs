@@ -35,6 +35,7 @@ pub mod lists;
 pub mod mend;
 pub mod person_view;
 pub mod population;
+pub mod portal;
 pub mod publish;
 pub mod retrieval_code;
 pub mod review;

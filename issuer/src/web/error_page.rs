@@ -15,6 +15,10 @@ struct ErrorPage {
 /// The page for `status`, in Vietnamese and English.
 pub fn render(status: StatusCode) -> String {
     let (words_vi, words_en) = match status {
+        StatusCode::FORBIDDEN => (
+            "Biểu mẫu đã hết hạn hoặc không được gửi từ trang này. Hãy tải lại trang và thử lại.",
+            "The form has expired or was not sent from this site. Reload the page and try again.",
+        ),
         StatusCode::NOT_FOUND => ("Không tìm thấy trang", "Page not found"),
         StatusCode::METHOD_NOT_ALLOWED => ("Phương thức không được phép", "Method not allowed"),
         StatusCode::PAYLOAD_TOO_LARGE => ("Dữ liệu gửi lên quá lớn", "The upload is too large"),

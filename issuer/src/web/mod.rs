@@ -5,6 +5,7 @@
 
 pub mod certificate_page;
 pub mod error_page;
+pub mod portal;
 
 use crate::http::AppState;
 use axum::http::header;
@@ -17,7 +18,9 @@ const CSS: &str = include_str!("../../static/vaxcert.css");
 
 /// Routes of the pages and their assets.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/static/vaxcert.css", get(css))
+    Router::new()
+        .route("/static/vaxcert.css", get(css))
+        .merge(portal::router())
 }
 
 async fn css() -> impl IntoResponse {
