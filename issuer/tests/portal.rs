@@ -2,7 +2,8 @@
 //! over WebDriver, against the issuer served in-process. Look-up with right and wrong codes,
 //! the card for partial and complete passes (text and colour class), CSRF refusals, logout
 //! and expiry, the phone-width layout, and a QR read back off a screenshot and verified VALID
-//! against the trust list the issuer publishes. Screenshots go to `spec/screens/portal-*.png`.
+//! against the trust list the issuer publishes. Screenshots go to `spec/screens/portal-*.png` with
+//! `VAXCERT_SCREENSHOTS=1`, else to a temporary directory.
 #![allow(
     unreachable_pub,
     clippy::unwrap_used,

@@ -321,9 +321,14 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// `spec/screens/NAME` in the repository.
+/// Where screenshot NAME goes: `spec/screens/NAME` in the repository when
+/// `VAXCERT_SCREENSHOTS=1` (refreshing the committed screens), else a directory under the
+/// system temp dir, so that a test run never changes the working tree.
 pub fn screen_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../spec/screens")
-        .join(name)
+    let dir = match std::env::var("VAXCERT_SCREENSHOTS").as_deref() {
+        Ok("1") => Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/screens"),
+        _ => std::env::temp_dir().join("vaxcert-screens"),
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
 }
