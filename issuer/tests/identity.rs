@@ -17,7 +17,6 @@ use issuer::db::population::PopulationRow;
 use issuer::domain::DocumentKind;
 use issuer::identity::Document;
 use issuer::tokens::Role;
-use issuer::with_db;
 use serde_json::{json, Value};
 
 const NID: &str = "001099001234";
@@ -40,19 +39,6 @@ fn named(mut v: Value, family: &str, dob: &str) -> Value {
     v
 }
 
-/// Every audit action, in order.
-async fn audit_actions(h: &Harness) -> Vec<String> {
-    with_db!(&h.issuer.db(), |p| {
-        let mut c = p.acquire().await.unwrap();
-        issuer::db::AuditLog::audit_range(&mut *c, 1, i64::MAX)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.action)
-            .collect()
-    })
-}
-
 async fn cert_of(h: &Harness, token: &str, uvci: &str) -> Value {
     let (s, v) = h
         .call(
@@ -64,30 +50,6 @@ async fn cert_of(h: &Harness, token: &str, uvci: &str) -> Value {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v
-}
-
-/// The retrieval code of the person behind `record` (a new version).
-async fn code_for(h: &Harness, token: &str, record: &str) -> String {
-    let (s, v) = h
-        .call(
-            "POST",
-            "/v1/persons/retrieval-code",
-            Some(token),
-            Some(json!({ "record_id": record })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["retrieval_code"].as_str().unwrap().to_string()
-}
-
-async fn holder(h: &Harness, nid: &str, dob: &str, code: &str) -> (StatusCode, Value) {
-    h.call(
-        "POST",
-        "/v1/holder/certificates",
-        None,
-        Some(json!({"national_id": nid, "date_of_birth": dob, "retrieval_code": code})),
-    )
-    .await
 }
 
 fn no_personal_data(v: &Value) {
@@ -165,7 +127,7 @@ mod scenarios {
         // Facilities cannot see the queue.
         let (s, _) = h.call("GET", "/v1/reviews", Some(&b), None).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        assert!(audit_actions(h).await.contains(&"hold".to_string()));
+        assert!(h.audit_actions().await.contains(&"hold".to_string()));
     }
 
     /// Site B may not change the identity behind its own record; the citizen's certificates
@@ -194,7 +156,7 @@ mod scenarios {
             (StatusCode::OK, &json!("issued")),
             "{bv}"
         );
-        let code = code_for(h, &a, first["record_id"].as_str().unwrap()).await;
+        let code = h.retrieval_code(&a, &first["record_id"]).await;
         let b_record = bv["record_id"].as_str().unwrap();
         let change = json!({"national_id": "999999999999", "family_name": "Khác",
                             "date_of_birth": "1980-01-01", "reason": "data_entry_error"});
@@ -207,7 +169,7 @@ mod scenarios {
             )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
-        let (s, mine) = holder(h, NID, "1990-01-02", &code).await;
+        let (s, mine) = h.holder_lookup(NID, "1990-01-02", &code).await;
         assert_eq!(s, StatusCode::OK, "{mine}");
         assert_eq!(mine["certificates"][0]["uvci"], bv["certificate"]["uvci"]);
         h.assert_valid(bv["certificate"]["hc1"].as_str().unwrap())

@@ -15,7 +15,6 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use issuer::tokens::Role;
-use issuer::with_db;
 use serde_json::{json, Value};
 
 const NID: &str = "001099001234";
@@ -35,18 +34,6 @@ fn temporary(facility: &str, record: &str, number: &str, dn: i64, date: &str) ->
     v
 }
 
-async fn audit_actions(h: &Harness) -> Vec<String> {
-    with_db!(&h.issuer.db(), |p| {
-        let mut c = p.acquire().await.unwrap();
-        issuer::db::AuditLog::audit_range(&mut *c, 1, i64::MAX)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.action)
-            .collect()
-    })
-}
-
 async fn person(h: &Harness, m: &str, id: &str) -> Value {
     let (s, v) = h
         .call("GET", &format!("/v1/persons/{id}"), Some(m), None)
@@ -61,16 +48,6 @@ async fn search(h: &Harness, m: &str, body: Value) -> Value {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v
-}
-
-async fn holder(h: &Harness, code: &str) -> (StatusCode, Value) {
-    h.call(
-        "POST",
-        "/v1/holder/certificates",
-        None,
-        Some(json!({"national_id": NID, "date_of_birth": "1990-01-02", "retrieval_code": code})),
-    )
-    .await
 }
 
 mod scenarios {
@@ -142,7 +119,7 @@ mod scenarios {
         )
         .await;
         assert_eq!(via_temp["id"], json!(sid));
-        let (s, mine) = holder(h, &code).await;
+        let (s, mine) = h.holder_lookup(NID, "1990-01-02", &code).await;
         assert_eq!(s, StatusCode::OK, "{mine}");
         assert_eq!(mine["certificates"].as_array().unwrap().len(), 1);
         // Undo: the temporary person has its dose back, with a new certificate.
@@ -160,7 +137,7 @@ mod scenarios {
             .call("POST", &format!("/v1/mends/{mend}/undo"), Some(&m), None)
             .await;
         assert_eq!(s, StatusCode::CONFLICT);
-        let actions = audit_actions(h).await;
+        let actions = h.audit_actions().await;
         for a in ["merge_persons", "undo_mend", "new_retrieval_code"] {
             assert!(
                 actions.iter().any(|x| x == a),
@@ -259,7 +236,7 @@ mod scenarios {
             )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let actions = audit_actions(h).await;
+        let actions = h.audit_actions().await;
         for a in ["void_dose", "move_dose", "undo_mend"] {
             assert!(actions.iter().any(|x| x == a), "{a} missing");
         }
@@ -333,7 +310,7 @@ mod scenarios {
         let p = search(h, &m, json!({"national_id": NID})).await;
         assert_eq!(p["family_name"], "Nguyễn", "the stored identity stays");
         assert_eq!(p["records"].as_array().unwrap().len(), 3);
-        let actions = audit_actions(h).await;
+        let actions = h.audit_actions().await;
         assert!(actions.iter().any(|x| x == "review_reject"));
         assert!(actions.iter().any(|x| x == "review_approve"));
     }
@@ -356,7 +333,10 @@ mod scenarios {
             .await;
         assert_eq!(s, StatusCode::OK);
         let first = first["retrieval_code"].as_str().unwrap().to_string();
-        assert_eq!(holder(h, &first).await.0, StatusCode::OK);
+        assert_eq!(
+            h.holder_lookup(NID, "1990-01-02", &first).await.0,
+            StatusCode::OK
+        );
         let (s, _) = h
             .call(
                 "POST",
@@ -378,8 +358,14 @@ mod scenarios {
         assert_eq!(s, StatusCode::OK);
         let second = second["retrieval_code"].as_str().unwrap().to_string();
         assert_ne!(first, second);
-        assert_eq!(holder(h, &first).await.0, StatusCode::UNAUTHORIZED);
-        assert_eq!(holder(h, &second).await.0, StatusCode::OK);
+        assert_eq!(
+            h.holder_lookup(NID, "1990-01-02", &first).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            h.holder_lookup(NID, "1990-01-02", &second).await.0,
+            StatusCode::OK
+        );
         let (s, _) = h
             .call(
                 "POST",

@@ -47,7 +47,7 @@ async fn answer(
     );
     Ok(Json(match q["document_number"].as_str() {
         Some("001099001234") => json!({"found": true, "family_name": "NGUYEN",
-                                       "given_name": "THI DAO", "date_of_birth": "1990-01-02"}),
+                                       "given_name": "THI DAO", "source": "extra field a register may add", "date_of_birth": "1990-01-02"}),
         _ => json!({"found": false}),
     }))
 }

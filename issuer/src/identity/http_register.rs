@@ -34,8 +34,9 @@ pub struct HttpRegister {
     covers: Vec<DocumentKind>,
 }
 
+/// The register's answer. Fields we do not use are ignored (tolerant on what we read from
+/// others: a register adding a field must not stop issuance); the ones we use are checked.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Answer {
     found: bool,
     #[serde(default)]

@@ -260,6 +260,30 @@ impl Harness {
         (s, v)
     }
 
+    /// Every audit action, in order.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        with_db!(&self.issuer.db(), |p| {
+            let mut c = p.acquire().await.unwrap();
+            issuer::db::AuditLog::audit_range(&mut *c, 1, i64::MAX)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.action)
+                .collect()
+        })
+    }
+
+    /// A holder's look-up by national id, birth date and retrieval code.
+    pub async fn holder_lookup(&self, nid: &str, dob: &str, code: &str) -> (StatusCode, Value) {
+        self.call(
+            "POST",
+            "/v1/holder/certificates",
+            None,
+            Some(json!({"national_id": nid, "date_of_birth": dob, "retrieval_code": code})),
+        )
+        .await
+    }
+
     /// A new retrieval code for the person behind `record_id` (as a site asks for its
     /// printed handout).
     pub async fn retrieval_code(&self, token: &str, record_id: &Value) -> String {
